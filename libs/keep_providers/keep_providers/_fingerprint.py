@@ -1,0 +1,43 @@
+"""The one fingerprint function.
+
+A fingerprint names an alert across repeats. Sources that carry a stable id keep it
+unchanged (it matches what the source shows); otherwise it is a sha256 over canonical
+`field=value` pairs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+
+__all__ = ["fingerprint_from_fields", "fingerprint_from_labels"]
+
+# Unit and record separators: control characters that alert fields do not carry, and
+# which are escaped below when they do, so two different field sets never join alike.
+_FIELD_SEPARATOR = "\x1e"
+_PAIR_SEPARATOR = "\x1f"
+_MISSING = "\x00missing"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(_FIELD_SEPARATOR, "\\x1e").replace(_PAIR_SEPARATOR, "\\x1f").replace("\x00", "\\x00")
+
+
+def _canonical(pairs: Sequence[tuple[str, str | None]]) -> str:
+    return _FIELD_SEPARATOR.join(
+        f"{_escape(name)}{_PAIR_SEPARATOR}{_MISSING if value is None else _escape(value)}" for name, value in pairs
+    )
+
+
+def fingerprint_from_fields(values: Mapping[str, object], fields: Sequence[str]) -> str:
+    """Hash the named fields of `values`; a missing field hashes differently from an empty one."""
+    if not fields:
+        raise ValueError("a fingerprint needs at least one field")
+    pairs = [(name, None if values.get(name) is None else str(values[name])) for name in fields]
+    return hashlib.sha256(_canonical(pairs).encode("utf-8")).hexdigest()
+
+
+def fingerprint_from_labels(labels: Mapping[str, str]) -> str:
+    """Hash a whole label set, order-independent (what Alertmanager identifies an alert by)."""
+    pairs: list[tuple[str, str | None]] = sorted(labels.items())
+    return hashlib.sha256(_canonical(pairs).encode("utf-8")).hexdigest()

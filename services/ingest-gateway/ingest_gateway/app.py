@@ -1,0 +1,74 @@
+"""The gateway app factory: routes, middleware and the resources they share."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from keep_core.postgres import create_pool
+from keep_providers import ProvidersFactory
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ingest_gateway.api_keys import ApiKeyCache
+from ingest_gateway.endpoints import alerts, health, incidents
+from ingest_gateway.middleware.auth import ApiKeyMiddleware
+from ingest_gateway.middleware.body_limit import BodyLimitMiddleware
+from ingest_gateway.publisher import RawEventPublisher
+from ingest_gateway.responses import json_error
+from ingest_gateway.settings import GatewaySettings
+
+__all__ = ["create_app"]
+
+ROUTES = [
+    Route("/api/alerts/event", alerts.post_alert_event, methods=["POST"]),
+    Route("/api/alerts/event/{provider_type}", alerts.post_provider_event, methods=["POST"]),
+    Route("/api/alerts", alerts.list_alerts, methods=["GET"]),
+    Route("/api/alerts/{fingerprint}", alerts.get_alert, methods=["GET"]),
+    Route("/api/incidents", incidents.list_incidents, methods=["GET"]),
+    Route("/api/incidents/{incident_id}", incidents.get_incident, methods=["GET"]),
+    Route("/healthz", health.healthz, methods=["GET"]),
+    Route("/readyz", health.readyz, methods=["GET"]),
+    Route("/metrics", health.metrics, methods=["GET"]),
+]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return json_error(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+def create_app(settings: GatewaySettings) -> Starlette:
+    pool = create_pool(settings)
+    publisher = RawEventPublisher(settings)
+    api_keys = ApiKeyCache(pool, refresh_seconds=settings.api_key_refresh_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Neither waits for its server: the gateway starts and reports not-ready instead.
+        await pool.open(wait=False)
+        await publisher.start()
+        try:
+            yield
+        finally:
+            await publisher.stop()
+            await pool.close()
+
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(ApiKeyMiddleware, keys=api_keys),
+        ],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = pool
+    app.state.publisher = publisher
+    app.state.providers = ProvidersFactory()
+    return app
