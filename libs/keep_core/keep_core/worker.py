@@ -1,5 +1,5 @@
-"""The faust app every stream-processing service is built on: broker, credentials,
-health, readiness and metrics pages, so that each service only adds its agents."""
+"""The faust app every stream-processing service is built on: broker, credentials and a
+small Starlette app for health, readiness and metrics, so each service adds only agents."""
 
 from __future__ import annotations
 
@@ -8,29 +8,33 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
-from faust.web import Request, Response, View
+from faust.contrib.asgi import serve_asgi
+from mode import Service
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from keep_core.kafka import client_options, faust_broker_url
 from keep_core.observability import configure_logging
 from keep_core.settings import Settings
 
-__all__ = ["ReadinessCheck", "WorkerSettings", "create_worker_app", "run_worker"]
+__all__ = ["ReadinessCheck", "WorkerSettings", "create_worker_app", "on_shutdown", "run_worker"]
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 
 
 class WorkerSettings(Settings):
     http_host: str = Field(default="0.0.0.0", description="Address of the health and metrics server")
-    http_port: int = Field(default=6066, ge=1, le=65535)
+    http_port: int = Field(default=6066, ge=1, le=65535, description="Port of the health and metrics server")
     batch_size: int = Field(default=500, ge=1, description="Events an agent takes at once")
     batch_seconds: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch")
 
 
 def _credentials(settings: Settings) -> Any:
-    options = client_options(settings)
-    context: ssl.SSLContext | None = options.get("ssl_context")
+    context: ssl.SSLContext | None = client_options(settings).get("ssl_context")
     if settings.kafka_sasl_mechanism:
         password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
         return faust.SASLCredentials(
@@ -44,6 +48,26 @@ def _credentials(settings: Settings) -> Any:
     return None
 
 
+def _health_app(app: faust.App, readiness: ReadinessCheck | None) -> Starlette:
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        problems = []
+        if app.rebalancing:
+            problems.append("rebalancing")
+        if readiness is not None and (problem := await readiness()):
+            problems.append(problem)
+        if problems:
+            return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)])
+
+
 def create_worker_app(settings: WorkerSettings, *, service: str, readiness: ReadinessCheck | None = None) -> faust.App:
     app = faust.App(
         f"{settings.topic_prefix}-{service}",
@@ -55,39 +79,21 @@ def create_worker_app(settings: WorkerSettings, *, service: str, readiness: Read
         producer_acks=-1,
         producer_max_batch_size=256 * 1024,
         consumer_auto_offset_reset="earliest",
-        web_host=settings.http_host,
-        web_port=settings.http_port,
-        web_in_thread=False,
         autodiscover=False,
-        # Our own topics are created by `keep-aiops topics`; faust still creates its
-        # changelog topics.
-        topic_allow_declare=True,
     )
-
-    @app.page("/healthz")
-    async def healthz(self: View, request: Request) -> Response:
-        return self.json({"status": "ok"})
-
-    @app.page("/readyz")
-    async def readyz(self: View, request: Request) -> Response:
-        problems = []
-        if app.in_recovery:
-            problems.append("recovering table state")
-        if app.rebalancing:
-            problems.append("rebalancing")
-        if readiness is not None:
-            problem = await readiness()
-            if problem:
-                problems.append(problem)
-        if problems:
-            return self.json({"status": "not ready", "problems": problems}, status=503)
-        return self.json({"status": "ready"})
-
-    @app.page("/metrics")
-    async def metrics(self: View, request: Request) -> Response:
-        return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
-
+    # Served once table recovery is done: before that the worker is not live for traffic.
+    serve_asgi(app, _health_app(app, readiness), host=settings.http_host, port=settings.http_port, log_config=None)
     return app
+
+
+def on_shutdown(app: faust.App, close: Callable[[], Awaitable[None]]) -> None:
+    """Run `close` when the worker stops (release pools and clients)."""
+
+    class _Closer(Service):
+        async def on_stop(self) -> None:
+            await close()
+
+    app.service(_Closer)
 
 
 def run_worker(app: faust.App, settings: Settings, *, service: str) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from keep_providers._fingerprint import fingerprint_from_fields
 from keep_providers.exceptions import FormatterError, ProviderConfigError
+from keep_providers.http import DEFAULT_RETRY, RetryPolicy
 from keep_providers.models import AlertDto
 
 __all__ = ["BaseProvider", "NotifyResult", "ProviderConfig", "RateLimit"]
@@ -49,9 +50,13 @@ class BaseProvider:
     RATE_LIMIT: ClassVar[RateLimit | None] = None
     WEBHOOK_AUTH: ClassVar[str] = "api_key"
 
-    def __init__(self, provider_id: str, config: Mapping[str, Any] | ProviderConfig) -> None:
+    def __init__(
+        self, provider_id: str, config: Mapping[str, Any] | ProviderConfig, *, retry: RetryPolicy = DEFAULT_RETRY
+    ) -> None:
         self.provider_id = provider_id
         self.config = config if isinstance(config, ProviderConfig) else self._parse_config(config)
+        # How outbound calls of this instance are retried.
+        self.retry = retry
 
     @classmethod
     def _parse_config(cls, raw: Mapping[str, Any]) -> ProviderConfig:

@@ -95,7 +95,8 @@ async def send_with_retries(
 
     A 4xx other than 429 is final: the destination understood and refused.
     """
-    target = f"{request.method} {request.url.scheme}://{request.url.host}{request.url.path}"
+    # Host only: webhook URLs often carry their secret in the path (Slack, Teams, ...).
+    target = f"{request.method} {request.url.scheme}://{request.url.host}"
     for attempt in range(1, policy.attempts + 1):
         if on_attempt is not None:
             on_attempt(attempt)

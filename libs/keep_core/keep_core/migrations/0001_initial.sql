@@ -112,6 +112,7 @@ CREATE TABLE action_runs (
     provider_instance  text NOT NULL,
     incident_id        text NOT NULL,
     outcome            text NOT NULL,      -- pending, succeeded, failed
+    request            jsonb NOT NULL,     -- the ActionRequest, so a failed run can be replayed
     attempts           integer NOT NULL DEFAULT 0,
     status_code        integer,
     response_summary   text NOT NULL DEFAULT '',

@@ -34,10 +34,9 @@ class WebhookProvider(BaseProvider):
     def __init__(
         self, provider_id: str, config: Mapping[str, Any] | ProviderConfig, *, retry: RetryPolicy = DEFAULT_RETRY
     ) -> None:
-        super().__init__(provider_id, config)
+        super().__init__(provider_id, config, retry=retry)
         assert isinstance(self.config, WebhookConfig)
         self._settings: WebhookConfig = self.config
-        self._retry = retry
         self._client = create_client(timeout=httpx.Timeout(self._settings.timeout_seconds, connect=5.0))
 
     async def dispose(self) -> None:
@@ -54,7 +53,7 @@ class WebhookProvider(BaseProvider):
             nonlocal attempts
             attempts = attempt
 
-        response = await send_with_retries(self._client, request, policy=self._retry, on_attempt=count)
+        response = await send_with_retries(self._client, request, policy=self.retry, on_attempt=count)
         return NotifyResult(status_code=response.status_code, summary=response.text[:200], attempts=attempts)
 
 

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import faust
+from keep_core.topics import TopicNames
+from keep_core.worker import create_worker_app
+
+from normalizer.agents import register_agents
+from normalizer.settings import NormalizerSettings
+from normalizer.tables import declare_dedup_table
+from normalizer.topics import declare_topics
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: NormalizerSettings) -> faust.App:
+    app = create_worker_app(settings, service="normalizer")
+    topics = declare_topics(app, TopicNames(settings.topic_prefix))
+    dedup = declare_dedup_table(app, partitions=settings.topic_partitions)
+    register_agents(app, topics, dedup, settings)
+    return app
