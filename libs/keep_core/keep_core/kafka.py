@@ -83,7 +83,15 @@ class KafkaWriter:
             # Some Kafka-protocol brokers (the embedded Tansu) refuse InitProducerId; find
             # out now rather than failing the first real write. aiokafka has no public call
             # for it, so this reaches into its sender: one place, pinned version.
-            await asyncio.wait_for(producer._sender._maybe_wait_for_pid(), self._settings.kafka_request_timeout_seconds)
+            sender_log = logging.getLogger("aiokafka.producer.sender")
+            level = sender_log.level
+            sender_log.setLevel(logging.CRITICAL)  # the refusal is expected; we say it once below
+            try:
+                await asyncio.wait_for(
+                    producer._sender._maybe_wait_for_pid(), self._settings.kafka_request_timeout_seconds
+                )
+            finally:
+                sender_log.setLevel(level)
             self.idempotent = True
         except (KafkaError, OSError, TimeoutError) as exc:
             await producer.stop()

@@ -31,6 +31,12 @@ class WorkerSettings(Settings):
     http_port: int = Field(default=6066, ge=1, le=65535, description="Port of the health and metrics server")
     batch_size: int = Field(default=500, ge=1, description="Events an agent takes at once")
     batch_seconds: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch")
+    kafka_rebalance_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="How long a consumer-group rebalance may wait for members to rejoin"
+    )
+    kafka_session_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="How long a silent worker keeps its partitions"
+    )
 
 
 def _credentials(settings: Settings) -> Any:
@@ -79,10 +85,15 @@ def create_worker_app(settings: WorkerSettings, *, service: str, readiness: Read
         producer_acks=-1,
         producer_max_batch_size=256 * 1024,
         consumer_auto_offset_reset="earliest",
+        broker_rebalance_timeout=settings.kafka_rebalance_timeout_seconds,
+        broker_session_timeout=settings.kafka_session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         autodiscover=False,
     )
     # Served once table recovery is done: before that the worker is not live for traffic.
-    serve_asgi(app, _health_app(app, readiness), host=settings.http_host, port=settings.http_port, log_config=None)
+    serve_asgi(
+        app, _health_app(app, readiness), host=settings.http_host, port=settings.http_port, log_config=None, lifespan="off"
+    )
     return app
 
 
@@ -99,5 +110,7 @@ def on_shutdown(app: faust.App, close: Callable[[], Awaitable[None]]) -> None:
 def run_worker(app: faust.App, settings: Settings, *, service: str) -> None:
     """Run until SIGTERM/SIGINT, as a container runs it."""
     configure_logging(settings, service)
-    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True, redirect_stdouts=False)
+    # faust narrates every service start and stop at INFO; an operator needs its warnings.
+    loglevel = "debug" if settings.log_level == "DEBUG" else "warning"
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()

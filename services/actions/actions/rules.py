@@ -96,6 +96,10 @@ def load_actions_config(path: Path | None) -> ActionsConfig:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read actions file {path}: {exc}") from None
+    for rule in document.get("rules") or []:
+        # YAML 1.1 reads a bare `on:` key as the boolean true.
+        if isinstance(rule, dict) and True in rule:
+            rule["on"] = rule.pop(True)
     try:
         for provider in (document.get("providers") or {}).values():
             if isinstance(provider, dict) and "config" in provider:

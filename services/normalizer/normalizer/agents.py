@@ -75,14 +75,15 @@ def register_agents(
             yield None
 
     async def deduplicate(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        async for batch in stream.take(settings.batch_size, within=settings.batch_seconds):
-            for value in batch:
-                event = decode(AlertEvent, value)
-                state_key = f"{event.tenant_id}:{event.fingerprint}"
-                digest = content_digest(event.alert)
-                if dedup[state_key] == digest:
-                    ALERTS_DUPLICATE.inc()
-                    continue
+        # One event at a time, not in batches: faust writes a table's changelog to the
+        # partition of the event being processed, so a write needs a current event.
+        async for value in stream:
+            event = decode(AlertEvent, value)
+            state_key = f"{event.tenant_id}:{event.fingerprint}"
+            digest = content_digest(event.alert)
+            if dedup.get(state_key) == digest:
+                ALERTS_DUPLICATE.inc()
+            else:
                 dedup[state_key] = digest
                 await topics.alerts.send(key=encode_key(event.tenant_id, event.fingerprint), value=encode(event))
                 ALERTS_FORWARDED.inc()

@@ -12,4 +12,4 @@ def declare_dedup_table(app: faust.App, *, partitions: int) -> TableT:
     It lives on the partitions of the normalized topic (keyed the same way), so each
     worker holds the state of its own fingerprints, recovered from the changelog.
     """
-    return app.Table("dedup", default=None, key_type=str, value_type=str, partitions=partitions)
+    return app.Table("dedup", key_type=str, value_type=str, partitions=partitions)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import base64
 import concurrent.futures
 import contextlib
@@ -15,6 +16,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -172,7 +174,12 @@ def find_java() -> str:
     )
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _tail(text: str, limit: int = 4000) -> str:
+    # Maven 3.8 emits colour codes even in batch mode with -q.
+    text = _ANSI_ESCAPE.sub("", text)
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
@@ -376,6 +383,17 @@ def _metadata_ready(bootstrap_servers: str) -> bool:
         return False
 
 
+# Brokers whose JVM is running; stopped at interpreter exit so a forgotten
+# stop() (or an unhandled exception) does not leave an orphan JVM behind.
+_LIVE_BROKERS: set[ApacheKafkaBroker] = set()
+
+
+@atexit.register
+def _stop_live_brokers() -> None:
+    for broker in list(_LIVE_BROKERS):
+        broker.stop()
+
+
 class ApacheKafkaBroker:
     """A single-node KRaft broker+controller running as a child JVM."""
 
@@ -454,6 +472,7 @@ class ApacheKafkaBroker:
 
     def stop(self) -> None:
         process, self._process = self._process, None
+        _LIVE_BROKERS.discard(self)
         if process is None:
             return
         if process.poll() is None:
@@ -552,6 +571,7 @@ class ApacheKafkaBroker:
                 cwd=self.data_dir,
                 start_new_session=True,
             )
+        _LIVE_BROKERS.add(self)
         logger.debug("started Kafka broker pid %s: %s", self._process.pid, cmd)
 
     def _wait_until_ready(self, deadline: float) -> None:
@@ -593,12 +613,14 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
-    # Route SIGTERM through the same cleanup path as Ctrl-C.
     raise KeyboardInterrupt
 
 
 def _run_broker(args: argparse.Namespace) -> int:
+    # Route SIGTERM through the same cleanup path as Ctrl-C. SIGINT is set
+    # explicitly because Python leaves it ignored when started as a background job.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     with contextlib.ExitStack() as stack:
         data_dir: Path = args.data_dir or Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="keep-kafka-"))
@@ -612,7 +634,7 @@ def _run_broker(args: argparse.Namespace) -> int:
                 print(f"Kafka broker exited unexpectedly (exit {code}); see {broker.log_path}")
                 return 1
         except KeyboardInterrupt:
-            print("stopping Kafka broker")
+            print("Kafka broker stopped")
             return 0
 
 
