@@ -45,6 +45,11 @@ def _run_as() -> str | None:
     return _SERVICE_USER
 
 
+def _as_user(user: str | None) -> dict[str, object]:
+    # The group too: with root's group, directories' group bits (often none) would apply.
+    return {} if user is None else {"user": user, "group": user, "extra_groups": []}
+
+
 def _make_traversable(path: Path) -> None:
     # The service user must reach the data dir and the binaries through every parent.
     for parent in [path, *path.parents]:
@@ -71,13 +76,15 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if user is not None:
             shutil.chown(self.data_dir, user, user)
-        subprocess.run(
+        done = subprocess.run(
             [str(_bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
              "--encoding=UTF8", "--no-instructions"],
-            check=True,
             capture_output=True,
-            user=user,
+            cwd=self.data_dir,
+            **_as_user(user),
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}")
 
     def start(self, *, timeout: float = 30.0) -> None:
         user = _run_as()
@@ -96,7 +103,8 @@ class EmbeddedPostgres:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            user=user,
+            cwd=self.data_dir,
+            **_as_user(user),
         )
         log.close()
         self._wait_ready(timeout)
