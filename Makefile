@@ -6,6 +6,8 @@ PACKAGES := libs/keep_providers libs/keep_core services/ingest-gateway services/
 PY_SOURCES := $(PACKAGES) tests bench
 STAMP := $(VENV)/.installed
 
+include mk/helm.mk
+
 .PHONY: setup run test test-apache lint kafka bench clean
 
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
@@ -22,8 +24,9 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/keep-aiops up
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# The chart tests in tests/deploy render with helm, built on first use.
+test: $(STAMP) $(HELM)
+	KEEP_HELM=$(HELM) $(BIN)/python -m pytest
 
 # The integration and end-to-end suites again, on a real Apache Kafka broker.
 test-apache: $(STAMP) kafka
@@ -43,4 +46,3 @@ clean:
 	rm -rf $(VENV) .keep .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
--include mk/helm.mk

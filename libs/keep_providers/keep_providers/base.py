@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -117,9 +118,8 @@ class BaseProvider:
 
 
 def _canonical_value(value: object) -> object:
-    # Mappings hash by content, not by insertion order.
-    if isinstance(value, dict):
-        return "\n".join(f"{k}={value[k]}" for k in sorted(value))
-    if isinstance(value, list):
-        return "\n".join(map(str, value))
+    # Mappings hash by content, not by insertion order. JSON, not a `k=v` join: a
+    # newline or `=` inside a label must not make two label sets read alike.
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return value

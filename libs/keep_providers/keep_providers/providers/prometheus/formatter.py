@@ -51,9 +51,17 @@ def _severity(labels: Mapping[str, str]) -> AlertSeverity:
     return SEVERITY_MAP.get(labels.get("severity", "").strip().lower(), AlertSeverity.INFO)
 
 
+def _string_map(entry: Mapping[str, Any], key: str) -> dict[str, str]:
+    value = entry.get(key) or {}
+    if not isinstance(value, Mapping):
+        # Reported for this entry only: the other alerts of the group still count.
+        raise FormatterError(f"{key} is not an object")
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def _format_one(entry: Mapping[str, Any], envelope: Mapping[str, Any]) -> AlertDto:
-    labels = {str(k): str(v) for k, v in (entry.get("labels") or {}).items()}
-    annotations = {str(k): str(v) for k, v in (entry.get("annotations") or {}).items()}
+    labels = _string_map(entry, "labels")
+    annotations = _string_map(entry, "annotations")
     status_text = str(entry.get("status") or envelope.get("status") or "firing").lower()
     status = STATUS_MAP.get(status_text)
     if status is None:

@@ -1,0 +1,53 @@
+"""ProvidersFactory: discovery of the built-in providers."""
+
+from __future__ import annotations
+
+import pytest
+from keep_providers import BaseProvider, ProvidersFactory
+from keep_providers.exceptions import ProviderError, UnknownProviderType
+from keep_providers.providers.keep.provider import KeepProvider
+from keep_providers.providers.prometheus.provider import PrometheusProvider
+from keep_providers.providers.webhook.provider import WebhookProvider
+
+
+@pytest.fixture(scope="module")
+def factory() -> ProvidersFactory:
+    return ProvidersFactory()
+
+
+@pytest.mark.parametrize(
+    ("provider_type", "cls"),
+    [("prometheus", PrometheusProvider), ("keep", KeepProvider), ("webhook", WebhookProvider)],
+)
+def test_builtin_providers_are_found(factory: ProvidersFactory, provider_type: str, cls: type[BaseProvider]) -> None:
+    assert provider_type in factory.provider_types()
+    assert factory.get_class(provider_type) is cls
+    assert cls.PROVIDER_TYPE == provider_type
+
+
+def test_provider_types_are_sorted_and_registered_under_their_own_name(factory: ProvidersFactory) -> None:
+    types = factory.provider_types()
+    assert types == sorted(types)
+    for name in types:
+        assert factory.get_class(name).PROVIDER_TYPE == name
+
+
+@pytest.mark.parametrize("name", ["nagios-9000", "", "Prometheus"])
+def test_unknown_provider_type_raises(factory: ProvidersFactory, name: str) -> None:
+    with pytest.raises(UnknownProviderType) as caught:
+        factory.get_class(name)
+    assert repr(name) in str(caught.value)
+    assert isinstance(caught.value, ProviderError)
+
+
+@pytest.mark.parametrize(
+    ("provider_type", "expected"),
+    [("prometheus", True), ("keep", True), ("webhook", False), ("no-such-provider", False)],
+)
+def test_has_formatter(factory: ProvidersFactory, provider_type: str, expected: bool) -> None:
+    assert factory.has_formatter(provider_type) is expected
+
+
+def test_capabilities_reflect_what_a_provider_implements() -> None:
+    assert WebhookProvider.capabilities() == frozenset({"notify"})
+    assert PrometheusProvider.capabilities() == frozenset({"format"})
