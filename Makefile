@@ -3,12 +3,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := libs/keep_providers libs/keep_core services/ingest-gateway services/normalizer services/correlator services/actions
-PY_SOURCES := $(PACKAGES) tests bench
+PY_SOURCES := $(PACKAGES) tests conftest.py
 STAMP := $(VENV)/.installed
 
 include mk/helm.mk
 
-.PHONY: setup run test test-apache lint kafka bench clean
+.PHONY: setup run test test-apache lint kafka clean
 
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,6 @@ lint: $(STAMP)
 
 kafka: $(STAMP)
 	$(BIN)/python -m keep_core.devstack.apache_kafka provision
-
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .keep .pytest_cache .mypy_cache .ruff_cache

@@ -131,8 +131,11 @@ class Stack:
 
     def settings(self, cls: type[Settings] = Settings, **overrides: Any) -> Any:
         values: dict[str, Any] = {
-            "kafka_bootstrap_servers": self.bootstrap, "postgres_dsn": self.dsn, "topic_prefix": self.prefix,
-            "topic_partitions": 3, "default_tenant": self.tenant,
+            "kafka_bootstrap_servers": self.bootstrap,
+            "postgres_dsn": self.dsn,
+            "topic_prefix": self.prefix,
+            "topic_partitions": 3,
+            "default_tenant": self.tenant,
         }
         return cls(**{**values, **overrides})
 
@@ -147,9 +150,14 @@ def new_stack(kafka_bootstrap: str, postgres_dsn: str) -> Callable[[], Stack]:
         stack = Stack(kafka_bootstrap, postgres_dsn, prefix, tenant, key)
         asyncio.run(ensure_topics(stack.settings()))
         stack.env = {
-            **os.environ, **FAST_GROUP_ENV, "KEEP_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "KEEP_POSTGRES_DSN": postgres_dsn, "KEEP_TOPIC_PREFIX": prefix, "KEEP_TOPIC_PARTITIONS": "3",
-            "KEEP_DEFAULT_TENANT": tenant, "KEEP_BATCH_SECONDS": "0.05",
+            **os.environ,
+            **FAST_GROUP_ENV,
+            "KEEP_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "KEEP_POSTGRES_DSN": postgres_dsn,
+            "KEEP_TOPIC_PREFIX": prefix,
+            "KEEP_TOPIC_PARTITIONS": "3",
+            "KEEP_DEFAULT_TENANT": tenant,
+            "KEEP_BATCH_SECONDS": "0.05",
         }
         return stack
 
@@ -171,12 +179,21 @@ class ServiceProcesses:
     def start(self, name: str, env: dict[str, str]) -> str:
         """Start `name`, wait until it is ready, return its base URL."""
         port = free_port()
-        env = {**env, "KEEP_HTTP_PORT": str(port), "KEEP_HTTP_HOST": "127.0.0.1",
-               "KEEP_GATEWAY_PORT": str(port), "KEEP_GATEWAY_HOST": "127.0.0.1"}
+        env = {
+            **env,
+            "KEEP_HTTP_PORT": str(port),
+            "KEEP_HTTP_HOST": "127.0.0.1",
+            "KEEP_GATEWAY_PORT": str(port),
+            "KEEP_GATEWAY_HOST": "127.0.0.1",
+        }
         log = (self._log_dir / f"{name}.log").open("ab")
         child = subprocess.Popen(
-            [sys.executable, "-m", "keep_core.cli", name], env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            [sys.executable, "-m", "keep_core.cli", name],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self._children[name] = child
         url = f"http://127.0.0.1:{port}"

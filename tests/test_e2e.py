@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import start_broker
 from keep_core.kafka import ensure_topics
+
+from conftest import start_broker
 
 pytestmark = pytest.mark.e2e
 
@@ -89,7 +90,9 @@ def test_alertmanager_alert_becomes_one_incident_and_one_notification_per_change
     assert len(webhook_receiver.requests) == 1
 
     assert client.post("/api/alerts/event/prometheus", json=_resolved(firing)).status_code == 202
-    resolved = wait_until(lambda: [i for i in client.get("/api/incidents").json()["items"] if i["status"] == "resolved"])
+    resolved = wait_until(
+        lambda: [i for i in client.get("/api/incidents").json()["items"] if i["status"] == "resolved"]
+    )
     assert resolved[0]["id"] == incident["id"] and resolved[0]["resolved_at"]
     wait_until(lambda: len(webhook_receiver.delivered()) == 2)
     assert webhook_receiver.delivered()[1]["body"]["event"] == "resolved"
@@ -121,15 +124,17 @@ def test_unformattable_payload_goes_to_dead_letters_with_its_body(
     assert json.loads(raw_body) == body
 
 
-def test_gateway_answers_503_not_202_while_the_broker_is_down(
-    stack: Any, services: Any, tmp_path: Path
-) -> None:
+def test_gateway_answers_503_not_202_while_the_broker_is_down(stack: Any, services: Any, tmp_path: Path) -> None:
     broker = start_broker(tmp_path / "own-broker")
     try:
         settings = stack.settings(kafka_bootstrap_servers=broker.bootstrap_servers)
         asyncio.run(ensure_topics(settings))
-        env = {**stack.env, "KEEP_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-               "KEEP_KAFKA_SEND_TIMEOUT_SECONDS": "3", "KEEP_KAFKA_REQUEST_TIMEOUT_SECONDS": "3"}
+        env = {
+            **stack.env,
+            "KEEP_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+            "KEEP_KAFKA_SEND_TIMEOUT_SECONDS": "3",
+            "KEEP_KAFKA_REQUEST_TIMEOUT_SECONDS": "3",
+        }
         gateway = services.start("gateway", env)
         # The client's own timeout bounds the answer: a hanging request fails the test.
         client = httpx.Client(base_url=gateway, headers={"X-API-KEY": stack.api_key}, timeout=15.0)

@@ -23,7 +23,9 @@ def decode(model: type[EventT], data: bytes | str | None) -> EventT:
     try:
         return model.model_validate_json(data)
     except ValidationError as exc:
-        raise BadPayload(f"not a valid {model.__name__}: {exc.error_count()} error(s), first: {exc.errors()[0]['msg']}") from None
+        raise BadPayload(
+            f"not a valid {model.__name__}: {exc.error_count()} error(s), first: {exc.errors()[0]['msg']}"
+        ) from None
 
 
 def encode_key(*parts: str) -> bytes:

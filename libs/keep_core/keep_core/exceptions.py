@@ -1,9 +1,9 @@
 """Errors of keep_core.
 
-    KeepError
-    ├── BadPayload          bytes on a topic are not the event they should be
-    ├── BrokerUnavailable   Kafka did not take a write in time
-    └── StoreError          PostgreSQL failed
+KeepError
+├── BadPayload          bytes on a topic are not the event they should be
+├── BrokerUnavailable   Kafka did not take a write in time
+└── StoreError          PostgreSQL failed
 """
 
 from __future__ import annotations

@@ -96,7 +96,9 @@ class KafkaWriter:
         except (KafkaError, OSError, TimeoutError) as exc:
             await producer.stop()
             if not _refused_idempotence(exc):
-                raise BrokerUnavailable(f"Kafka at {self._settings.kafka_bootstrap_servers} is unreachable: {type(exc).__name__}") from exc
+                raise BrokerUnavailable(
+                    f"Kafka at {self._settings.kafka_bootstrap_servers} is unreachable: {type(exc).__name__}"
+                ) from exc
             logger.warning("the broker refuses idempotent producers; writing with acks=all without idempotence")
             producer = self._build(idempotent=False)
             try:

@@ -92,7 +92,12 @@ def create_worker_app(settings: WorkerSettings, *, service: str, readiness: Read
     )
     # Served once table recovery is done: before that the worker is not live for traffic.
     serve_asgi(
-        app, _health_app(app, readiness), host=settings.http_host, port=settings.http_port, log_config=None, lifespan="off"
+        app,
+        _health_app(app, readiness),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        lifespan="off",
     )
     return app
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped,unused-ignore]
-
 from keep_core.devstack.apache_kafka import ApacheKafkaBroker, KafkaDevstackError, find_java
 
 pytestmark = pytest.mark.apache_kafka

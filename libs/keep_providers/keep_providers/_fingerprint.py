@@ -20,7 +20,12 @@ _MISSING = "\x00missing"
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(_FIELD_SEPARATOR, "\\x1e").replace(_PAIR_SEPARATOR, "\\x1f").replace("\x00", "\\x00")
+    return (
+        text.replace("\\", "\\\\")
+        .replace(_FIELD_SEPARATOR, "\\x1e")
+        .replace(_PAIR_SEPARATOR, "\\x1f")
+        .replace("\x00", "\\x00")
+    )
 
 
 def _canonical(pairs: Sequence[tuple[str, str | None]]) -> str:

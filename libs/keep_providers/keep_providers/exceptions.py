@@ -1,12 +1,12 @@
 """Errors raised by providers.
 
-    ProviderError
-    ├── FormatterError        a native payload could not be turned into alerts
-    ├── ProviderConfigError   an instance's configuration is invalid
-    ├── UnknownProviderType   no provider is registered under that name
-    └── OutboundError         a call to an external system failed
-        ├── OutboundTimeout   ... because it did not answer in time
-        └── RateLimited       ... because it answered 429 and retries ran out
+ProviderError
+├── FormatterError        a native payload could not be turned into alerts
+├── ProviderConfigError   an instance's configuration is invalid
+├── UnknownProviderType   no provider is registered under that name
+└── OutboundError         a call to an external system failed
+    ├── OutboundTimeout   ... because it did not answer in time
+    └── RateLimited       ... because it answered 429 and retries ran out
 """
 
 from __future__ import annotations

@@ -128,6 +128,13 @@ async def send_with_retries(
         failure.attempts = attempt
         if attempt == policy.attempts or wait > policy.max_retry_after:
             raise failure
-        logger.info("outbound attempt %d/%d to %s failed (%s); retrying in %.2fs", attempt, policy.attempts, target, failure, wait)
+        logger.info(
+            "outbound attempt %d/%d to %s failed (%s); retrying in %.2fs",
+            attempt,
+            policy.attempts,
+            target,
+            failure,
+            wait,
+        )
         await sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")

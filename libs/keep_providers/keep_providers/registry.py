@@ -27,7 +27,7 @@ class ProvidersFactory:
     def _discover(self) -> None:
         for module_info in pkgutil.iter_modules(_builtin.__path__):
             module = importlib.import_module(f"{_builtin.__name__}.{module_info.name}.provider")
-            self._register(getattr(module, "PROVIDER"))
+            self._register(module.PROVIDER)
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             try:
                 self._register(entry.load())

@@ -70,13 +70,21 @@ class Executor:
 
         def result(outcome: ActionOutcome, attempts: int, status_code: int | None, summary: str) -> ActionResult:
             return ActionResult(
-                request_id=request.request_id, tenant_id=request.tenant_id, rule=request.rule,
-                provider_instance=request.provider_instance, idempotency_key=request.idempotency_key,
-                outcome=outcome, attempts=attempts, status_code=status_code, response_summary=summary,
+                request_id=request.request_id,
+                tenant_id=request.tenant_id,
+                rule=request.rule,
+                provider_instance=request.provider_instance,
+                idempotency_key=request.idempotency_key,
+                outcome=outcome,
+                attempts=attempts,
+                status_code=status_code,
+                response_summary=summary,
             )
 
         if provider is None:
-            return result(ActionOutcome.FAILED, 0, None, f"provider instance {request.provider_instance!r} is not configured")
+            return result(
+                ActionOutcome.FAILED, 0, None, f"provider instance {request.provider_instance!r} is not configured"
+            )
         await self._buckets[request.provider_instance].acquire()
         try:
             answer = await provider.notify(request.params)

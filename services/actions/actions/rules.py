@@ -75,6 +75,7 @@ class ActionsConfig(_Strict):
 
 def _expand(value: Any) -> Any:
     if isinstance(value, str):
+
         def lookup(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in os.environ:

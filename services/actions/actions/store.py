@@ -21,12 +21,19 @@ class ActionRunStore:
         """True when the call should be made: it never ran, or has not succeeded yet."""
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
-                "INSERT INTO action_runs (idempotency_key, request_id, tenant_id, rule, provider_instance, incident_id, "
-                "outcome, request) VALUES (%s, %s, %s, %s, %s, %s, 'pending', %s) "
+                "INSERT INTO action_runs (idempotency_key, request_id, tenant_id, rule, provider_instance, "
+                "incident_id, outcome, request) VALUES (%s, %s, %s, %s, %s, %s, 'pending', %s) "
                 "ON CONFLICT (idempotency_key) DO UPDATE SET request_id = EXCLUDED.request_id "
                 "WHERE action_runs.outcome <> 'succeeded' RETURNING 1",
-                (request.idempotency_key, request.request_id, request.tenant_id, request.rule,
-                 request.provider_instance, request.incident_id, Jsonb(request.model_dump(mode="json", by_alias=True))),
+                (
+                    request.idempotency_key,
+                    request.request_id,
+                    request.tenant_id,
+                    request.rule,
+                    request.provider_instance,
+                    request.incident_id,
+                    Jsonb(request.model_dump(mode="json", by_alias=True)),
+                ),
             )
             return await cursor.fetchone() is not None
 
@@ -35,6 +42,12 @@ class ActionRunStore:
             await conn.execute(
                 "UPDATE action_runs SET outcome = %s, attempts = attempts + %s, status_code = %s, "
                 "response_summary = %s, finished_at = %s WHERE idempotency_key = %s",
-                (result.outcome.value, result.attempts, result.status_code, result.response_summary,
-                 result.finished_at, result.idempotency_key),
+                (
+                    result.outcome.value,
+                    result.attempts,
+                    result.status_code,
+                    result.response_summary,
+                    result.finished_at,
+                    result.idempotency_key,
+                ),
             )

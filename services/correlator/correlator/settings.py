@@ -15,4 +15,6 @@ class CorrelatorSettings(WorkerSettings):
     correlation_window_minutes: float = Field(
         default=30.0, gt=0, description="An alert joins an open incident whose last alert came within this window"
     )
-    outbox_relay_seconds: float = Field(default=10.0, gt=0, description="How often unpublished incident events are retried")
+    outbox_relay_seconds: float = Field(
+        default=10.0, gt=0, description="How often unpublished incident events are retried"
+    )

@@ -21,11 +21,20 @@ __all__ = ["FORWARDED_HEADERS", "RawEventPublisher"]
 logger = logging.getLogger(__name__)
 
 # What formatters may need (signatures, event types); never credentials.
-FORWARDED_HEADERS = frozenset({
-    "content-type", "user-agent", "x-request-id", "x-amz-sns-message-type", "x-amz-sns-topic-arn",
-    "x-pagerduty-signature", "sentry-hook-signature", "sentry-hook-resource", "x-grafana-alerting-signature",
-    "x-datadog-signature",
-})
+FORWARDED_HEADERS = frozenset(
+    {
+        "content-type",
+        "user-agent",
+        "x-request-id",
+        "x-amz-sns-message-type",
+        "x-amz-sns-topic-arn",
+        "x-pagerduty-signature",
+        "sentry-hook-signature",
+        "sentry-hook-resource",
+        "x-grafana-alerting-signature",
+        "x-datadog-signature",
+    }
+)
 
 _RECONNECT_SECONDS = 2.0
 

@@ -43,7 +43,7 @@ def _failure(raw: RawEvent, exc: Exception) -> ErrorEvent:
 
 
 def register_agents(
-    app: faust.App, topics: NormalizerTopics, dedup: TableT, settings: NormalizerSettings
+    app: faust.App, topics: NormalizerTopics, dedup: TableT[str, str], settings: NormalizerSettings
 ) -> None:
     factory = ProvidersFactory()
 
@@ -68,7 +68,9 @@ def register_agents(
                 else:
                     ALERTS_NORMALIZED.labels(raw.provider_type).inc(len(events))
                     for event in events:
-                        await topics.normalized.send(key=encode_key(event.tenant_id, event.fingerprint), value=encode(event))
+                        await topics.normalized.send(
+                            key=encode_key(event.tenant_id, event.fingerprint), value=encode(event)
+                        )
                     continue
                 logger.info("event %s to dead letters: %s", raw.event_id, failure.error_message)
                 await topics.errors.send(key=failure.event_id.encode(), value=encode(failure))

@@ -7,4 +7,6 @@ __all__ = ["ALERTS_DUPLICATE", "ALERTS_FORWARDED", "ALERTS_NORMALIZED", "EVENTS_
 ALERTS_NORMALIZED = Counter("keep_normalizer_alerts_normalized_total", "Alerts formatted", ["provider_type"])
 ALERTS_FORWARDED = Counter("keep_normalizer_alerts_forwarded_total", "Alerts written to the alerts topic")
 ALERTS_DUPLICATE = Counter("keep_normalizer_alerts_duplicate_total", "Full duplicates dropped")
-EVENTS_FAILED = Counter("keep_normalizer_events_failed_total", "Raw events sent to the dead-letter topic", ["error_type"])
+EVENTS_FAILED = Counter(
+    "keep_normalizer_events_failed_total", "Raw events sent to the dead-letter topic", ["error_type"]
+)

@@ -6,7 +6,7 @@ from faust.types import TableT
 __all__ = ["declare_dedup_table"]
 
 
-def declare_dedup_table(app: faust.App, *, partitions: int) -> TableT:
+def declare_dedup_table(app: faust.App, *, partitions: int) -> TableT[str, str]:
     """`tenant:fingerprint` -> digest of the last forwarded content.
 
     It lives on the partitions of the normalized topic (keyed the same way), so each

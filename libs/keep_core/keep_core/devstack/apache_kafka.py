@@ -169,9 +169,7 @@ def find_java() -> str:
         candidate = Path(java_home) / "bin" / "java"
         if os.access(candidate, os.X_OK):
             return str(candidate)
-    return _find_executable(
-        "java", "install a JDK/JRE 17+ (e.g. apt-get install openjdk-17-jre-headless)"
-    )
+    return _find_executable("java", "install a JDK/JRE 17+ (e.g. apt-get install openjdk-17-jre-headless)")
 
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -362,9 +360,7 @@ async def _probe_metadata(bootstrap_servers: str) -> bool:
     except ImportError as exc:
         raise KafkaDevstackError("aiokafka is required for the broker readiness check") from exc
 
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(PROBE_TIMEOUT * 1000)
-    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(PROBE_TIMEOUT * 1000))
     try:
         await asyncio.wait_for(admin.start(), PROBE_TIMEOUT)
         cluster = await asyncio.wait_for(admin.describe_cluster(), PROBE_TIMEOUT)
@@ -378,7 +374,7 @@ def _metadata_ready(bootstrap_servers: str) -> bool:
         return _run_coroutine(_probe_metadata(bootstrap_servers))
     except KafkaDevstackError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure just means "not ready yet"
+    except Exception as exc:
         logger.debug("metadata probe failed: %r", exc)
         return False
 
@@ -509,9 +505,7 @@ class ApacheKafkaBroker:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "log4j.properties").write_text(_LOG4J_PROPERTIES)
         props_path = self.data_dir / "server.properties"
-        props_path.write_text(
-            _server_properties(self.port, self.controller_port, self._kraft_log_dir)
-        )
+        props_path.write_text(_server_properties(self.port, self.controller_port, self._kraft_log_dir))
         return props_path
 
     def _format_storage(self, java: str, libs_dir: Path, props_path: Path) -> None:
@@ -545,9 +539,7 @@ class ApacheKafkaBroker:
             raise KafkaDevstackError("kafka storage format timed out") from exc
         if result.returncode != 0:
             output = _tail(result.stdout + result.stderr)
-            raise KafkaDevstackError(
-                f"kafka storage format failed (exit {result.returncode}):\n{output}"
-            )
+            raise KafkaDevstackError(f"kafka storage format failed (exit {result.returncode}):\n{output}")
 
     def _launch(self, java: str, libs_dir: Path, props_path: Path) -> None:
         cmd = [
@@ -580,8 +572,7 @@ class ApacheKafkaBroker:
             if process is None or process.poll() is not None:
                 code = process.returncode if process is not None else None
                 raise KafkaDevstackError(
-                    f"Kafka broker exited during startup (exit {code});\n"
-                    f"{_log_excerpt(self.log_path)}"
+                    f"Kafka broker exited during startup (exit {code});\n{_log_excerpt(self.log_path)}"
                 )
             if _port_open(self.port) and _metadata_ready(self.bootstrap_servers):
                 return
@@ -600,9 +591,7 @@ class ApacheKafkaBroker:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m keep_core.devstack.apache_kafka")
-    parser.add_argument(
-        "--cache-dir", type=Path, default=None, help=f"jar cache (default: {default_cache_dir()})"
-    )
+    parser.add_argument("--cache-dir", type=Path, default=None, help=f"jar cache (default: {default_cache_dir()})")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("provision", help="download the Kafka jars only")
     run = commands.add_parser("run", help="run a broker until Ctrl-C / SIGTERM")
@@ -622,9 +611,7 @@ def _run_broker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     with contextlib.ExitStack() as stack:
-        data_dir: Path = args.data_dir or Path(
-            stack.enter_context(tempfile.TemporaryDirectory(prefix="keep-kafka-"))
-        )
+        data_dir: Path = args.data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="keep-kafka-")))
         broker = ApacheKafkaBroker(data_dir, args.port, args.cache_dir, start_timeout=args.timeout)
         try:
             with broker:
@@ -639,9 +626,7 @@ def _run_broker(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _parse_args(argv)
     try:
         if args.command == "provision":

@@ -45,11 +45,6 @@ def _run_as() -> str | None:
     return _SERVICE_USER
 
 
-def _as_user(user: str | None) -> dict[str, object]:
-    # The group too: with root's group, directories' group bits (often none) would apply.
-    return {} if user is None else {"user": user, "group": user, "extra_groups": []}
-
-
 def _make_traversable(path: Path) -> None:
     # The service user must reach the data dir and the binaries through every parent.
     for parent in [path, *path.parents]:
@@ -77,11 +72,22 @@ class EmbeddedPostgres:
         if user is not None:
             shutil.chown(self.data_dir, user, user)
         done = subprocess.run(
-            [str(_bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--no-instructions"],
+            [
+                str(_bin_dir() / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-instructions",
+            ],
             capture_output=True,
             cwd=self.data_dir,
-            **_as_user(user),
+            # The group too: with root's group, directories' group bits (often none) apply.
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
         )
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}")
@@ -92,8 +98,16 @@ class EmbeddedPostgres:
             _make_traversable(self.data_dir.parent)
             _make_traversable(_bin_dir())
         self._initdb(user)
-        options = ["-c", "listen_addresses=127.0.0.1", "-c", f"port={self.port}", "-c", "unix_socket_directories=",
-                   "-c", "max_connections=200"]
+        options = [
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"port={self.port}",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "max_connections=200",
+        ]
         if not self._durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         log = (self.data_dir / "server.log").open("ab")
@@ -104,7 +118,10 @@ class EmbeddedPostgres:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             cwd=self.data_dir,
-            **_as_user(user),
+            # The group too: with root's group, directories' group bits (often none) apply.
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
         )
         log.close()
         self._wait_ready(timeout)
@@ -141,5 +158,7 @@ class EmbeddedPostgres:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

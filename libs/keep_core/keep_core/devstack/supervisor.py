@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 import psycopg
+from pydantic import SecretStr
 
 from keep_core.apikeys import generate_api_key, store_api_key
 from keep_core.devstack.process import stop_process, wait_for_port
@@ -109,7 +110,7 @@ def run_pipeline(settings: Settings, services: list[str]) -> int:
         if "kafka_bootstrap_servers" not in settings.model_fields_set:
             env.update(EMBEDDED_BROKER_ENV)
         migrate(dsn)
-        asyncio.run(ensure_topics(Settings(kafka_bootstrap_servers=bootstrap, postgres_dsn=dsn)))
+        asyncio.run(ensure_topics(Settings(kafka_bootstrap_servers=bootstrap, postgres_dsn=SecretStr(dsn))))
         key = _development_key(dsn, settings.default_tenant)
 
         gateway_port = int(os.environ.get("KEEP_GATEWAY_PORT", GATEWAY_PORT))

@@ -42,7 +42,9 @@ ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET
     last_received = EXCLUDED.last_received, last_event_id = EXCLUDED.last_event_id, alert = EXCLUDED.alert
 """
 
-_INCIDENT_FIELDS = "id, tenant_id, name, status, severity, rule, group_key, version, created_at, updated_at, resolved_at"
+_INCIDENT_FIELDS = (
+    "id, tenant_id, name, status, severity, rule, group_key, version, created_at, updated_at, resolved_at"
+)
 
 
 class PostgresIncidentStore:
@@ -79,9 +81,19 @@ class PostgresIncidentStore:
         columns: list[list[Any]] = [[] for _ in range(11)]
         for (tenant, fingerprint), event in latest.items():
             alert = event.alert
-            row = (tenant, fingerprint, alert.name, alert.status.value, alert.severity.value, alert.service,
-                   alert.environment, alert.providerType, alert.lastReceived, event.event_id,
-                   Jsonb(alert.model_dump(mode="json")))
+            row = (
+                tenant,
+                fingerprint,
+                alert.name,
+                alert.status.value,
+                alert.severity.value,
+                alert.service,
+                alert.environment,
+                alert.providerType,
+                alert.lastReceived,
+                event.event_id,
+                Jsonb(alert.model_dump(mode="json")),
+            )
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
         await conn.execute(_UPSERT_ALERTS, columns)
@@ -98,8 +110,8 @@ class PostgresIncidentStore:
     async def _attach(self, conn: AsyncConnection[Any], event: AlertEvent) -> OutboxMessage | None:
         alert, tenant, now = event.alert, event.tenant_id, event.alert.lastReceived
         cursor = await conn.execute(
-            f"SELECT i.id, i.severity FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id "
-            f"WHERE ia.tenant_id = %s AND ia.fingerprint = %s AND i.status <> %s FOR UPDATE OF i",
+            "SELECT i.id, i.severity FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id "
+            "WHERE ia.tenant_id = %s AND ia.fingerprint = %s AND i.status <> %s FOR UPDATE OF i",
             (tenant, event.fingerprint, IncidentStatus.RESOLVED.value),
         )
         open_with_alert = await cursor.fetchall()
@@ -127,16 +139,26 @@ class PostgresIncidentStore:
             await conn.execute(
                 "INSERT INTO incidents (id, tenant_id, rule, group_key, name, status, severity, version, created_at, "
                 "updated_at, last_alert_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s, %s, %s)",
-                (incident_id, tenant, self._rule.name, group.text, group.title, IncidentStatus.FIRING.value,
-                 alert.severity.value, now, now, now),
+                (
+                    incident_id,
+                    tenant,
+                    self._rule.name,
+                    group.text,
+                    group.title,
+                    IncidentStatus.FIRING.value,
+                    alert.severity.value,
+                    now,
+                    now,
+                    now,
+                ),
             )
             change = IncidentChange.CREATED
         else:
             incident_id, severity = found
             highest = max(AlertSeverity(severity), alert.severity)
             await conn.execute(
-                "UPDATE incidents SET version = version + 1, updated_at = %s, last_alert_at = greatest(last_alert_at, %s), "
-                "severity = %s WHERE id = %s",
+                "UPDATE incidents SET version = version + 1, updated_at = %s, "
+                "last_alert_at = greatest(last_alert_at, %s), severity = %s WHERE id = %s",
                 (now, now, highest.value, incident_id),
             )
             change = IncidentChange.ALERT_ADDED
@@ -185,8 +207,16 @@ class PostgresIncidentStore:
         )
         members = await cursor.fetchall()
         snapshot = IncidentSnapshot(
-            id=id_, tenant_id=tenant, name=name, status=IncidentStatus(status), severity=AlertSeverity(severity),
-            rule=rule, group_key=group_key, created_at=created_at, updated_at=updated_at, resolved_at=resolved_at,
+            id=id_,
+            tenant_id=tenant,
+            name=name,
+            status=IncidentStatus(status),
+            severity=AlertSeverity(severity),
+            rule=rule,
+            group_key=group_key,
+            created_at=created_at,
+            updated_at=updated_at,
+            resolved_at=resolved_at,
             alert_count=len(members),
             firing_alert_count=sum(1 for _, state in members if state != AlertStatus.RESOLVED.value),
             alert_fingerprints=[fingerprint for fingerprint, _ in members],
@@ -196,7 +226,10 @@ class PostgresIncidentStore:
     async def _outbox(self, conn: AsyncConnection[Any], incident_id: str, change: IncidentChange) -> OutboxMessage:
         snapshot, version = await self._snapshot(conn, incident_id)
         event = IncidentEvent(
-            event_id=f"{incident_id}:{version}", tenant_id=snapshot.tenant_id, change=change, version=version,
+            event_id=f"{incident_id}:{version}",
+            tenant_id=snapshot.tenant_id,
+            change=change,
+            version=version,
             incident=snapshot,
         )
         key = encode_key(snapshot.tenant_id, incident_id)
@@ -239,8 +272,17 @@ class PostgresIncidentStore:
                 "attempt, failed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO UPDATE SET "
                 "attempt = greatest(alert_errors.attempt, EXCLUDED.attempt), error_message = EXCLUDED.error_message",
                 [
-                    (e.event_id, e.raw.tenant_id, e.raw.provider_type, e.stage, e.error_type, e.error_message,
-                     Jsonb(e.raw.model_dump(mode="json", by_alias=True)), e.attempt, e.failed_at)
+                    (
+                        e.event_id,
+                        e.raw.tenant_id,
+                        e.raw.provider_type,
+                        e.stage,
+                        e.error_type,
+                        e.error_message,
+                        Jsonb(e.raw.model_dump(mode="json", by_alias=True)),
+                        e.attempt,
+                        e.failed_at,
+                    )
                     for e in events
                 ],
             )

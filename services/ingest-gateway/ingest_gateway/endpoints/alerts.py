@@ -31,7 +31,9 @@ async def _json_body(request: Request) -> tuple[bytes, Any]:
     except UnicodeDecodeError:
         raise HTTPException(400, "request body is not UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise HTTPException(400, f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise HTTPException(
+            400, f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
 
 
 async def _accept(request: Request, provider_type: str, validate_generic: bool) -> Response:

@@ -52,7 +52,9 @@ class ApiKeyMiddleware:
             return
         key = extract_api_key(Headers(scope=scope), scope.get("query_string", b""))
         if key is None:
-            response = json_error(401, f"missing API key; send it as {ACCEPTED_FORMS}", headers={"WWW-Authenticate": "Bearer"})
+            response = json_error(
+                401, f"missing API key; send it as {ACCEPTED_FORMS}", headers={"WWW-Authenticate": "Bearer"}
+            )
             await response(scope, receive, send)
             return
         tenant = await self.keys.tenant_for(key)
