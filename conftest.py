@@ -30,7 +30,8 @@ from keep_core.postgres import migrate
 from keep_core.settings import Settings
 
 # The embedded broker holds each consumer-group join for the whole rebalance timeout.
-FAST_GROUP_ENV = {"KEEP_KAFKA_REBALANCE_TIMEOUT_SECONDS": "3", "KEEP_KAFKA_SESSION_TIMEOUT_SECONDS": "10"}
+# A long session timeout keeps a worker starved of CPU on a busy machine in its group.
+FAST_GROUP_ENV = {"KEEP_KAFKA_REBALANCE_TIMEOUT_SECONDS": "3", "KEEP_KAFKA_SESSION_TIMEOUT_SECONDS": "30"}
 
 
 class Broker(Protocol):
@@ -194,6 +195,7 @@ class ServiceProcesses:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            cwd=self._log_dir,
         )
         self._children[name] = child
         url = f"http://127.0.0.1:{port}"
@@ -215,8 +217,10 @@ class ServiceProcesses:
         return (self._log_dir / f"{name}.log").read_text(errors="replace")[-4000:]
 
     def stop_all(self) -> None:
-        for child in self._children.values():
+        for name, child in self._children.items():
             stop_process(child, timeout=20.0)
+            # Shown by pytest only when the test failed: what each service said.
+            print(f"----- {name} log (tail) -----\n{self.log(name)}")
         self._children.clear()
 
 
@@ -229,7 +233,7 @@ def services(tmp_path: Path) -> Iterator[ServiceProcesses]:
         processes.stop_all()
 
 
-def eventually(check: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.2) -> Any:
+def eventually(check: Callable[[], Any], *, timeout: float = 60.0, interval: float = 0.2) -> Any:
     """Poll `check` until it returns something truthy; fail with its last value."""
     deadline = time.monotonic() + timeout
     last: Any = None

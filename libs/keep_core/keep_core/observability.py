@@ -13,10 +13,14 @@ from keep_core.settings import Settings
 __all__ = ["RedactingFilter", "configure_logging", "redact"]
 
 # Our code never logs secrets; these catch what a library might echo (a DSN in a
-# connection error, a header in a debug line).
+# connection error, a header in a debug line). The optional quotes around the separator
+# catch the same names in a dict repr or JSON (`{'Authorization': 'Bearer ...'}`).
 _PATTERNS = (
-    (re.compile(r"(?i)(api[_-]?key|password|passwd|secret|token)(\s*[=:]\s*)([^\s&,;'\"]+)"), r"\1\2[REDACTED]"),
-    (re.compile(r"(?i)(authorization\s*[:=]\s*)(bearer|basic)?\s*[^\s,;'\"]+"), r"\1[REDACTED]"),
+    (
+        re.compile(r"(?i)(api[_-]?key|password|passwd|secret|token)(['\"]?\s*[=:]\s*['\"]?)([^\s&,;'\"]+)"),
+        r"\1\2[REDACTED]",
+    ),
+    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)?\s*[^\s,;'\"]+"), r"\1[REDACTED]"),
     (re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]+:)([^@\s]+)(@)"), r"\1[REDACTED]\3"),
 )
 

@@ -4,7 +4,9 @@ small Starlette app for health, readiness and metrics, so each service adds only
 from __future__ import annotations
 
 import ssl
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -31,6 +33,10 @@ class WorkerSettings(Settings):
     http_port: int = Field(default=6066, ge=1, le=65535, description="Port of the health and metrics server")
     batch_size: int = Field(default=500, ge=1, description="Events an agent takes at once")
     batch_seconds: float = Field(default=0.2, gt=0, description="Longest wait to fill a batch")
+    data_dir: Path = Field(
+        default=Path(tempfile.gettempdir()) / "keep-aiops",
+        description="Where faust keeps its local files (tables live in memory and in changelog topics)",
+    )
     kafka_rebalance_timeout_seconds: float = Field(
         default=60.0, gt=0, description="How long a consumer-group rebalance may wait for members to rejoin"
     )
@@ -75,8 +81,11 @@ def _health_app(app: faust.App, readiness: ReadinessCheck | None) -> Starlette:
 
 
 def create_worker_app(settings: WorkerSettings, *, service: str, readiness: ReadinessCheck | None = None) -> faust.App:
+    app_id = f"{settings.topic_prefix}-{service}"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     app = faust.App(
-        f"{settings.topic_prefix}-{service}",
+        app_id,
+        datadir=str(settings.data_dir / app_id),
         broker=faust_broker_url(settings),
         broker_credentials=_credentials(settings),
         store="memory://",

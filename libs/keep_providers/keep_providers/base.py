@@ -93,6 +93,8 @@ class BaseProvider:
         cls, payload: Any, headers: Mapping[str, str], *, provider_id: str | None = None
     ) -> list[AlertDto]:
         """Format, then stamp provenance and a fingerprint on every alert."""
+        if "format" not in cls.capabilities():
+            raise FormatterError(f"{cls.PROVIDER_TYPE} provider does not receive alerts")
         try:
             alerts = cls.format_alert(payload, headers)
         except FormatterError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from keep_providers import BaseProvider, ProvidersFactory
-from keep_providers.exceptions import ProviderError, UnknownProviderType
+from keep_providers.exceptions import FormatterError, ProviderError, UnknownProviderType
 from keep_providers.providers.keep.provider import KeepProvider
 from keep_providers.providers.prometheus.provider import PrometheusProvider
 from keep_providers.providers.webhook.provider import WebhookProvider
@@ -51,3 +51,8 @@ def test_has_formatter(factory: ProvidersFactory, provider_type: str, expected: 
 def test_capabilities_reflect_what_a_provider_implements() -> None:
     assert WebhookProvider.capabilities() == frozenset({"notify"})
     assert PrometheusProvider.capabilities() == frozenset({"format"})
+
+
+def test_format_alerts_on_a_provider_without_formatter_raises_formatter_error() -> None:
+    with pytest.raises(FormatterError, match="webhook provider does not receive alerts"):
+        WebhookProvider.format_alerts({"name": "x"}, {})

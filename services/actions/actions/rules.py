@@ -97,12 +97,17 @@ def load_actions_config(path: Path | None) -> ActionsConfig:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read actions file {path}: {exc}") from None
-    for rule in document.get("rules") or []:
+    if not isinstance(document, dict):
+        raise ValueError(f"invalid actions file {path}: the top level must be a mapping")
+    rules = document.get("rules")
+    for rule in rules if isinstance(rules, list) else ():
         # YAML 1.1 reads a bare `on:` key as the boolean true.
         if isinstance(rule, dict) and True in rule:
             rule["on"] = rule.pop(True)
     try:
-        for provider in (document.get("providers") or {}).values():
+        providers = document.get("providers")
+        # Anything but a mapping is left for validation to report.
+        for provider in providers.values() if isinstance(providers, dict) else ():
             if isinstance(provider, dict) and "config" in provider:
                 provider["config"] = _expand(provider["config"])
         return ActionsConfig.model_validate(document)

@@ -21,17 +21,28 @@ FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.05)
 
 
 def _config(url: str) -> ActionsConfig:
-    return ActionsConfig.model_validate({
-        "providers": {"hook": {"type": "webhook", "config": {"url": url, "headers": {"X-Token": "s3cr3t-token"}},
-                               "rate_limit": {"requests": 100, "per_seconds": 1}}},
-        "rules": [{"name": "notify", "on": ["created"], "provider": "hook"}],
-    })
+    return ActionsConfig.model_validate(
+        {
+            "providers": {
+                "hook": {
+                    "type": "webhook",
+                    "config": {"url": url, "headers": {"X-Token": "s3cr3t-token"}},
+                    "rate_limit": {"requests": 100, "per_seconds": 1},
+                }
+            },
+            "rules": [{"name": "notify", "on": ["created"], "provider": "hook"}],
+        }
+    )
 
 
 def _request(stack: Any, key: str) -> ActionRequest:
     return ActionRequest(
-        tenant_id=stack.tenant, rule="notify", provider_type="webhook", provider_instance="hook",
-        params={"body": {"event": "created", "key": key}}, idempotency_key=f"{stack.prefix}:{key}",
+        tenant_id=stack.tenant,
+        rule="notify",
+        provider_type="webhook",
+        provider_instance="hook",
+        params={"body": {"event": "created", "key": key}},
+        idempotency_key=f"{stack.prefix}:{key}",
         incident_id=f"incident-{key}",
     )
 
@@ -55,7 +66,8 @@ def _run_row(stack: Any, key: str) -> Any:
     with psycopg.connect(stack.dsn) as conn:
         return conn.execute(
             "SELECT outcome, attempts, status_code, request->>'idempotency_key' FROM action_runs "
-            "WHERE idempotency_key = %s", (f"{stack.prefix}:{key}",),
+            "WHERE idempotency_key = %s",
+            (f"{stack.prefix}:{key}",),
         ).fetchone()
 
 
