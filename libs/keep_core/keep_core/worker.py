@@ -23,7 +23,7 @@ from keep_core.kafka import client_options, faust_broker_url
 from keep_core.observability import configure_logging
 from keep_core.settings import Settings
 
-__all__ = ["ReadinessCheck", "WorkerSettings", "create_worker_app", "on_shutdown", "run_worker"]
+__all__ = ["ReadinessCheck", "WorkerSettings", "bytes_topic", "create_worker_app", "on_shutdown", "run_worker"]
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 
@@ -109,6 +109,11 @@ def create_worker_app(settings: WorkerSettings, *, service: str, readiness: Read
         lifespan="off",
     )
     return app
+
+
+def bytes_topic(app: faust.App, name: str) -> Any:
+    """A topic of raw bytes: keep_core.codec decodes, so agents never see faust's serializers."""
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
 
 def on_shutdown(app: faust.App, close: Callable[[], Awaitable[None]]) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import faust
 from keep_core.postgres import create_pool
 from keep_core.topics import TopicNames
-from keep_core.worker import create_worker_app, on_shutdown
+from keep_core.worker import bytes_topic, create_worker_app, on_shutdown
 from keep_providers.http import RetryPolicy
 
 from actions.agents import register_agents
@@ -26,9 +26,6 @@ def create_app(settings: ActionsSettings) -> faust.App:
     app = create_worker_app(settings, service="actions")
     names = TopicNames(settings.topic_prefix)
 
-    def topic(name: str) -> faust.types.TopicT:
-        return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-
     async def close() -> None:
         await executor.dispose()
         await pool.close()
@@ -36,9 +33,9 @@ def create_app(settings: ActionsSettings) -> faust.App:
     on_shutdown(app, close)
     register_agents(
         app,
-        incidents=topic(names.incidents),
-        requests=topic(names.action_requests),
-        results=topic(names.action_results),
+        incidents=bytes_topic(app, names.incidents),
+        requests=bytes_topic(app, names.action_requests),
+        results=bytes_topic(app, names.action_results),
         config=config,
         store=store,
         executor=executor,

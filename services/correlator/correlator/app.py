@@ -3,7 +3,7 @@ from __future__ import annotations
 import faust
 from keep_core.postgres import create_pool
 from keep_core.topics import TopicNames
-from keep_core.worker import create_worker_app, on_shutdown
+from keep_core.worker import bytes_topic, create_worker_app, on_shutdown
 
 from correlator.agents import register_agents
 from correlator.rules import CorrelationRule
@@ -27,15 +27,12 @@ def create_app(settings: CorrelatorSettings) -> faust.App:
     app = create_worker_app(settings, service="correlator", readiness=postgres_problem)
     names = TopicNames(settings.topic_prefix)
 
-    def topic(name: str) -> faust.types.TopicT:
-        return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-
     on_shutdown(app, pool.close)
     register_agents(
         app,
-        alerts=topic(names.alerts),
-        errors=topic(names.errors),
-        incidents=topic(names.incidents),
+        alerts=bytes_topic(app, names.alerts),
+        errors=bytes_topic(app, names.errors),
+        incidents=bytes_topic(app, names.incidents),
         store=PostgresIncidentStore(pool, CorrelationRule.from_settings(settings)),
         settings=settings,
     )

@@ -1,4 +1,4 @@
-"""Every topic the normalizer touches, declared once, as raw bytes: the codec decodes."""
+"""Every topic the normalizer touches, declared once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import faust
 from faust.types import TopicT
 from keep_core.topics import TopicNames
+from keep_core.worker import bytes_topic
 
 __all__ = ["NormalizerTopics", "declare_topics"]
 
@@ -20,9 +21,9 @@ class NormalizerTopics:
 
 
 def declare_topics(app: faust.App, names: TopicNames) -> NormalizerTopics:
-    def topic(name: str) -> TopicT:
-        return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-
     return NormalizerTopics(
-        raw=topic(names.raw), normalized=topic(names.normalized), alerts=topic(names.alerts), errors=topic(names.errors)
+        raw=bytes_topic(app, names.raw),
+        normalized=bytes_topic(app, names.normalized),
+        alerts=bytes_topic(app, names.alerts),
+        errors=bytes_topic(app, names.errors),
     )
