@@ -38,6 +38,12 @@ def _run(stack: Any, scenario: Callable[[PostgresIncidentStore], Awaitable[T]]) 
         try:
             return await scenario(store)
         finally:
+            # Nothing here publishes: mark this tenant's events so that no other test's
+            # correlator relays them into its own topics.
+            async with pool.connection() as conn:
+                await conn.execute(
+                    "UPDATE incident_outbox SET published_at = now() WHERE payload->>'tenant_id' = %s", (stack.tenant,)
+                )
             await pool.close()
 
     return asyncio.run(main())
