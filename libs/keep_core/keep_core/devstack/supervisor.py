@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import IO
 
 import psycopg
-from pydantic import SecretStr
 
 from keep_core.apikeys import generate_api_key, store_api_key
+from keep_core.devstack.postgres import EmbeddedPostgres
 from keep_core.devstack.process import stop_process, wait_for_port
+from keep_core.devstack.tansu import EMBEDDED_BROKER_WORKER_ENV, EmbeddedKafka
 from keep_core.kafka import ensure_topics
 from keep_core.postgres import migrate
 from keep_core.settings import Settings
@@ -32,9 +33,6 @@ __all__ = ["run_pipeline"]
 
 DATA_DIR = Path(".keep")
 GATEWAY_PORT = 8080
-# The embedded broker holds every consumer-group join for the whole rebalance timeout,
-# so a short one brings workers up in seconds instead of a minute.
-EMBEDDED_BROKER_ENV = {"KEEP_KAFKA_REBALANCE_TIMEOUT_SECONDS": "3", "KEEP_KAFKA_SESSION_TIMEOUT_SECONDS": "10"}
 # Each worker's health server needs its own port on a shared machine.
 WORKER_PORTS = {"normalizer": 6066, "correlator": 6067, "actions": 6068}
 
@@ -52,9 +50,6 @@ def _pump(name: str, stream: IO[bytes]) -> None:
 
 @contextlib.contextmanager
 def _stores(settings: Settings) -> Iterator[tuple[str, str]]:
-    from keep_core.devstack.postgres import EmbeddedPostgres
-    from keep_core.devstack.tansu import EmbeddedKafka
-
     with contextlib.ExitStack() as stack:
         bootstrap = settings.kafka_bootstrap_servers
         if "kafka_bootstrap_servers" not in settings.model_fields_set:
@@ -108,9 +103,9 @@ def run_pipeline(settings: Settings, services: list[str]) -> int:
     with _stores(settings) as (bootstrap, dsn):
         env = {**os.environ, "KEEP_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KEEP_POSTGRES_DSN": dsn}
         if "kafka_bootstrap_servers" not in settings.model_fields_set:
-            env.update(EMBEDDED_BROKER_ENV)
+            env.update(EMBEDDED_BROKER_WORKER_ENV)
         migrate(dsn)
-        asyncio.run(ensure_topics(Settings(kafka_bootstrap_servers=bootstrap, postgres_dsn=SecretStr(dsn))))
+        asyncio.run(ensure_topics(settings.model_copy(update={"kafka_bootstrap_servers": bootstrap})))
         key = _development_key(dsn, settings.default_tenant)
 
         gateway_port = int(os.environ.get("KEEP_GATEWAY_PORT", GATEWAY_PORT))
@@ -122,8 +117,11 @@ def run_pipeline(settings: Settings, services: list[str]) -> int:
             children[name] = _spawn(name, child_env)
         exit_code = 0
         try:
-            if "gateway" in children:
-                wait_for_port(gateway_port, timeout=60, process=children["gateway"])
+            # Workers serve health only once they joined their group and recovered state:
+            # the banner below means the whole pipeline is processing.
+            ports = {name: WORKER_PORTS.get(name, gateway_port) for name in children}
+            for name, port in ports.items():
+                wait_for_port(port, timeout=90, process=children[name])
             _say(f"gateway: http://127.0.0.1:{gateway_port}   development API key: {key}")
             _say("Ctrl-C stops everything")
             while not stopping.is_set():
