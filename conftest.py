@@ -25,13 +25,10 @@ import psycopg
 import pytest
 from keep_core.apikeys import generate_api_key, store_api_key
 from keep_core.devstack.process import free_port, stop_process
+from keep_core.devstack.tansu import EMBEDDED_BROKER_WORKER_ENV
 from keep_core.kafka import ensure_topics
 from keep_core.postgres import migrate
 from keep_core.settings import Settings
-
-# The embedded broker holds each consumer-group join for the whole rebalance timeout.
-# A long session timeout keeps a worker starved of CPU on a busy machine in its group.
-FAST_GROUP_ENV = {"KEEP_KAFKA_REBALANCE_TIMEOUT_SECONDS": "3", "KEEP_KAFKA_SESSION_TIMEOUT_SECONDS": "30"}
 
 
 class Broker(Protocol):
@@ -152,7 +149,7 @@ def new_stack(kafka_bootstrap: str, postgres_dsn: str) -> Callable[[], Stack]:
         asyncio.run(ensure_topics(stack.settings()))
         stack.env = {
             **os.environ,
-            **FAST_GROUP_ENV,
+            **EMBEDDED_BROKER_WORKER_ENV,
             "KEEP_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             "KEEP_POSTGRES_DSN": postgres_dsn,
             "KEEP_TOPIC_PREFIX": prefix,

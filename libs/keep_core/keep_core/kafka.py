@@ -10,7 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from keep_core.exceptions import BrokerUnavailable
 from keep_core.settings import Settings
@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 # 16 KiB batches and 0.4 s with 256 KiB ones on the embedded broker.
 PRODUCER_BATCH_BYTES = 256 * 1024
 PRODUCER_LINGER_MS = 5
+
+# What an absent broker raises; any other error from a broker that answered means it
+# refused idempotence.
+_UNREACHABLE = (KafkaConnectionError, KafkaTimeoutError, OSError, TimeoutError)
 
 
 def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -83,19 +87,11 @@ class KafkaWriter:
             # Some Kafka-protocol brokers (the embedded Tansu) refuse InitProducerId; find
             # out now rather than failing the first real write. aiokafka has no public call
             # for it, so this reaches into its sender: one place, pinned version.
-            sender_log = logging.getLogger("aiokafka.producer.sender")
-            level = sender_log.level
-            sender_log.setLevel(logging.CRITICAL)  # the refusal is expected; we say it once below
-            try:
-                await asyncio.wait_for(
-                    producer._sender._maybe_wait_for_pid(), self._settings.kafka_request_timeout_seconds
-                )
-            finally:
-                sender_log.setLevel(level)
+            await asyncio.wait_for(producer._sender._maybe_wait_for_pid(), self._settings.kafka_request_timeout_seconds)
             self.idempotent = True
         except (KafkaError, OSError, TimeoutError) as exc:
             await producer.stop()
-            if not _refused_idempotence(exc):
+            if isinstance(exc, _UNREACHABLE):
                 raise BrokerUnavailable(
                     f"Kafka at {self._settings.kafka_bootstrap_servers} is unreachable: {type(exc).__name__}"
                 ) from exc
@@ -126,12 +122,6 @@ class KafkaWriter:
             await asyncio.wait_for(self._producer.send_and_wait(topic, value, key=key), timeout)
         except (KafkaError, TimeoutError) as exc:
             raise BrokerUnavailable(f"Kafka did not acknowledge the write: {type(exc).__name__}") from exc
-
-
-def _refused_idempotence(exc: BaseException) -> bool:
-    # A broker that is up but answers InitProducerId with an error; an unreachable one
-    # fails earlier, in start(), with a connection error.
-    return isinstance(exc, KafkaError) and not isinstance(exc, TimeoutError) and "Connection" not in type(exc).__name__
 
 
 async def ensure_topics(settings: Settings) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 import logging
 
@@ -10,7 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from keep_core.settings import Settings
 
-__all__ = ["MIGRATION_LOCK_ID", "create_pool", "migrate"]
+__all__ = ["MIGRATION_LOCK_ID", "create_pool", "migrate", "postgres_problem"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,16 @@ def create_pool(settings: Settings, *, min_size: int = 1) -> AsyncConnectionPool
         check=AsyncConnectionPool.check_connection,
         kwargs={"autocommit": False},
     )
+
+
+async def postgres_problem(pool: AsyncConnectionPool, *, timeout: float = 2.0) -> str | None:
+    """For readiness checks: None when a query answers in time, else what went wrong."""
+    try:
+        async with asyncio.timeout(timeout), pool.connection() as conn:
+            await conn.execute("SELECT 1")
+    except Exception as exc:
+        return f"postgres: {type(exc).__name__}"
+    return None
 
 
 def _migration_files() -> list[tuple[str, str]]:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import functools
+
 import faust
-from keep_core.postgres import create_pool
+from keep_core.postgres import create_pool, postgres_problem
 from keep_core.topics import TopicNames
 from keep_core.worker import bytes_topic, create_worker_app, on_shutdown
 
@@ -16,15 +18,7 @@ __all__ = ["create_app"]
 def create_app(settings: CorrelatorSettings) -> faust.App:
     pool = create_pool(settings)
 
-    async def postgres_problem() -> str | None:
-        try:
-            async with pool.connection(timeout=2.0) as conn:
-                await conn.execute("SELECT 1")
-        except Exception as exc:
-            return f"postgres: {type(exc).__name__}"
-        return None
-
-    app = create_worker_app(settings, service="correlator", readiness=postgres_problem)
+    app = create_worker_app(settings, service="correlator", readiness=functools.partial(postgres_problem, pool))
     names = TopicNames(settings.topic_prefix)
 
     on_shutdown(app, pool.close)

@@ -22,11 +22,25 @@ START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 RULE = CorrelationRule(name="default", group_by=("service",), window=timedelta(minutes=30))
 
 
-def _event(stack: Any, event_id: str, fingerprint: str, *, service: str | None = "checkout",
-           status: AlertStatus = AlertStatus.FIRING, severity: AlertSeverity = AlertSeverity.WARNING,
-           minutes: float = 0, name: str = "HighErrorRate") -> AlertEvent:
-    alert = AlertDto(name=name, status=status, severity=severity, service=service, fingerprint=fingerprint,
-                     lastReceived=START + timedelta(minutes=minutes))
+def _event(
+    stack: Any,
+    event_id: str,
+    fingerprint: str,
+    *,
+    service: str | None = "checkout",
+    status: AlertStatus = AlertStatus.FIRING,
+    severity: AlertSeverity = AlertSeverity.WARNING,
+    minutes: float = 0,
+    name: str = "HighErrorRate",
+) -> AlertEvent:
+    alert = AlertDto(
+        name=name,
+        status=status,
+        severity=severity,
+        service=service,
+        fingerprint=fingerprint,
+        lastReceived=START + timedelta(minutes=minutes),
+    )
     return AlertEvent(event_id=event_id, tenant_id=stack.tenant, fingerprint=fingerprint, alert=alert)
 
 
@@ -57,8 +71,9 @@ def _changes(messages: list[Any]) -> list[tuple[str, int, str, int]]:
 def test_alerts_of_one_service_share_an_incident_that_resolves_with_the_last_alert(stack: Any) -> None:
     async def scenario(store: PostgresIncidentStore) -> list[Any]:
         return [
-            await store.apply_alerts([_event(stack, "e1", "fp-a"), _event(stack, "e2", "fp-b", minutes=1,
-                                                                          severity=AlertSeverity.CRITICAL)]),
+            await store.apply_alerts(
+                [_event(stack, "e1", "fp-a"), _event(stack, "e2", "fp-b", minutes=1, severity=AlertSeverity.CRITICAL)]
+            ),
             await store.apply_alerts([_event(stack, "e3", "fp-a", status=AlertStatus.RESOLVED, minutes=2)]),
             await store.apply_alerts([_event(stack, "e4", "fp-b", status=AlertStatus.RESOLVED, minutes=3)]),
         ]
@@ -83,12 +98,14 @@ def test_redelivered_events_change_nothing(stack: Any) -> None:
 
 def test_other_services_and_alerts_outside_the_window_open_new_incidents(stack: Any) -> None:
     async def scenario(store: PostgresIncidentStore) -> list[Any]:
-        return await store.apply_alerts([
-            _event(stack, "w1", "fp-1"),
-            _event(stack, "w2", "fp-2", service="payments"),
-            _event(stack, "w3", "fp-3", minutes=45),
-            _event(stack, "w4", "fp-4", service=None, name="Orphan"),
-        ])
+        return await store.apply_alerts(
+            [
+                _event(stack, "w1", "fp-1"),
+                _event(stack, "w2", "fp-2", service="payments"),
+                _event(stack, "w3", "fp-3", minutes=45),
+                _event(stack, "w4", "fp-4", service=None, name="Orphan"),
+            ]
+        )
 
     messages = _run(stack, scenario)
     incidents = {json.loads(m.value)["incident"]["id"] for m in messages}

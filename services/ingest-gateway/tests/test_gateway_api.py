@@ -32,7 +32,9 @@ def client(stack: Any, wait_until: Any) -> Iterator[TestClient]:
 def _read_raw(stack: Any, count: int) -> list[RawEvent]:
     async def consume() -> list[RawEvent]:
         consumer = AIOKafkaConsumer(
-            TopicNames(stack.prefix).raw, bootstrap_servers=stack.bootstrap, auto_offset_reset="earliest",
+            TopicNames(stack.prefix).raw,
+            bootstrap_servers=stack.bootstrap,
+            auto_offset_reset="earliest",
             group_id=f"{stack.prefix}-reader",
         )
         await consumer.start()

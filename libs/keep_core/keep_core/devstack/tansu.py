@@ -10,7 +10,12 @@ from types import TracebackType
 
 from keep_core.devstack.process import free_port, stop_process, wait_for_port
 
-__all__ = ["EmbeddedKafka", "tansu_binary"]
+__all__ = ["EMBEDDED_BROKER_WORKER_ENV", "EmbeddedKafka", "tansu_binary"]
+
+# Tansu holds every consumer-group join for the whole rebalance timeout, so workers on it
+# use a short one (seconds to start, not a minute); the long session timeout keeps a
+# worker starved of CPU on a busy machine in its group.
+EMBEDDED_BROKER_WORKER_ENV = {"KEEP_KAFKA_REBALANCE_TIMEOUT_SECONDS": "3", "KEEP_KAFKA_SESSION_TIMEOUT_SECONDS": "30"}
 
 
 def tansu_binary() -> str:

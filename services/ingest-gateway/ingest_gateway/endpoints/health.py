@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import asyncio
-
+from keep_core.postgres import postgres_problem
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 __all__ = ["healthz", "metrics", "readyz"]
-
-_CHECK_TIMEOUT = 2.0
 
 
 async def healthz(request: Request) -> Response:
@@ -16,21 +13,11 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def _postgres_problem(request: Request) -> str | None:
-    try:
-        async with asyncio.timeout(_CHECK_TIMEOUT):
-            async with request.app.state.pool.connection() as conn:
-                await conn.execute("SELECT 1")
-    except Exception as exc:
-        return f"postgres: {type(exc).__name__}"
-    return None
-
-
 async def readyz(request: Request) -> Response:
     problems = []
     if not request.app.state.publisher.connected:
         problems.append("kafka: not connected")
-    if problem := await _postgres_problem(request):
+    if problem := await postgres_problem(request.app.state.pool):
         problems.append(problem)
     if problems:
         return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
