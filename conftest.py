@@ -299,3 +299,41 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         yield receiver
     finally:
         receiver.close()
+
+
+class LocalApi:
+    """A local stand-in for a vendor's API: a Starlette app that behaves like the real
+    one (auth failures, pagination, rate limits), served by uvicorn on 127.0.0.1."""
+
+    def __init__(self, app: Any) -> None:
+        import threading
+
+        import uvicorn
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        eventually(lambda: self._server.started, timeout=10.0, interval=0.02)
+
+    def close(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10.0)
+
+
+@pytest.fixture
+def local_api() -> Iterator[Callable[[Any], str]]:
+    """`local_api(starlette_app)` serves the app and returns its base URL; stopped after the test."""
+    started: list[LocalApi] = []
+
+    def serve(app: Any) -> str:
+        api = LocalApi(app)
+        started.append(api)
+        return api.url
+
+    try:
+        yield serve
+    finally:
+        for api in started:
+            api.close()

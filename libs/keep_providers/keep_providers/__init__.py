@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from keep_providers._fingerprint import fingerprint_from_fields, fingerprint_from_labels
-from keep_providers.base import BaseProvider, NotifyResult, ProviderConfig, RateLimit
+from keep_providers.base import (
+    BaseIncidentProvider,
+    BaseProvider,
+    BaseTopologyProvider,
+    HealthCheck,
+    NotifyResult,
+    ProviderHealthMixin,
+    ProviderScope,
+    RateLimit,
+)
+from keep_providers.config import ProviderConfig
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 from keep_providers.registry import ProvidersFactory
 
@@ -11,9 +21,14 @@ __all__ = [
     "AlertDto",
     "AlertSeverity",
     "AlertStatus",
+    "BaseIncidentProvider",
     "BaseProvider",
+    "BaseTopologyProvider",
+    "HealthCheck",
     "NotifyResult",
     "ProviderConfig",
+    "ProviderHealthMixin",
+    "ProviderScope",
     "ProvidersFactory",
     "RateLimit",
     "fingerprint_from_fields",

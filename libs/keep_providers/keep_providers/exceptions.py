@@ -2,6 +2,8 @@
 
 ProviderError
 ├── FormatterError        a native payload could not be turned into alerts
+│   └── PartialFormatError  ... for some of its entries; the rest are kept
+├── WebhookAuthError      a webhook's signature or origin could not be verified
 ├── ProviderConfigError   an instance's configuration is invalid
 ├── UnknownProviderType   no provider is registered under that name
 └── OutboundError         a call to an external system failed
@@ -11,14 +13,21 @@ ProviderError
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keep_providers.models import AlertDto
+
 __all__ = [
     "FormatterError",
     "OutboundError",
     "OutboundTimeout",
+    "PartialFormatError",
     "ProviderConfigError",
     "ProviderError",
     "RateLimited",
     "UnknownProviderType",
+    "WebhookAuthError",
 ]
 
 
@@ -28,6 +37,20 @@ class ProviderError(Exception):
 
 class FormatterError(ProviderError):
     """A native payload could not be turned into alerts."""
+
+
+class PartialFormatError(FormatterError):
+    """Some entries of a payload were formatted, others were not: `alerts` holds the
+    good ones, `problems` says what was wrong with the rest."""
+
+    def __init__(self, alerts: list[AlertDto], problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.alerts = alerts
+        self.problems = problems
+
+
+class WebhookAuthError(ProviderError):
+    """A webhook failed its provider's verification; the message names the expected form."""
 
 
 class ProviderConfigError(ProviderError):

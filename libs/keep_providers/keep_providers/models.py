@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["AlertDto", "AlertSeverity", "AlertStatus"]
+__all__ = ["AlertDto", "AlertSeverity", "AlertStatus", "ExternalIncident", "TopologyService", "label_text"]
 
 
 class AlertStatus(enum.StrEnum):
@@ -109,13 +109,44 @@ class AlertDto(BaseModel):
     def _stringify(cls, value: Any) -> Any:
         # Senders put numbers and booleans in labels; a label set is strings by nature.
         if isinstance(value, dict):
-            return {str(k): v if isinstance(v, str) else _label_text(v) for k, v in value.items()}
+            return {str(k): label_text(v) for k, v in value.items()}
         return value
 
 
-def _label_text(value: Any) -> str:
+def label_text(value: Any) -> str:
+    """A label value as text: senders put numbers, booleans and nulls in labels."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+class TopologyService(BaseModel):
+    """A service as a topology source knows it, with what it depends on."""
+
+    model_config = ConfigDict(extra="allow")
+
+    service: str = Field(min_length=1)
+    display_name: str | None = None
+    environment: str = "undefined"
+    description: str | None = None
+    team: str | None = None
+    # Dependency service name -> protocol or kind of the edge ("http", "grpc", ...).
+    dependencies: dict[str, str] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+
+
+class ExternalIncident(BaseModel):
+    """An incident managed by the source itself (PagerDuty, Opsgenie, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1)
+    title: str
+    status: AlertStatus
+    severity: AlertSeverity = AlertSeverity.INFO
+    url: str | None = None
+    service: str | None = None
+    created_at: datetime | None = None
+    alert_fingerprints: list[str] = Field(default_factory=list)

@@ -7,7 +7,7 @@ import httpx
 from pydantic import AnyHttpUrl, Field, SecretStr
 
 from keep_providers.base import BaseProvider, NotifyResult, ProviderConfig, RateLimit
-from keep_providers.http import DEFAULT_RETRY, RetryPolicy, create_client, send_with_retries
+from keep_providers.http import create_client, send_with_retries
 
 __all__ = ["PROVIDER", "WebhookConfig", "WebhookProvider"]
 
@@ -31,20 +31,17 @@ class WebhookProvider(BaseProvider):
     CONFIG_MODEL: ClassVar[type[ProviderConfig]] = WebhookConfig
     RATE_LIMIT: ClassVar[RateLimit | None] = RateLimit(requests=10, per_seconds=1.0)
 
-    def __init__(
-        self, provider_id: str, config: Mapping[str, Any] | ProviderConfig, *, retry: RetryPolicy = DEFAULT_RETRY
-    ) -> None:
-        super().__init__(provider_id, config, retry=retry)
+    @property
+    def _settings(self) -> WebhookConfig:
         assert isinstance(self.config, WebhookConfig)
-        self._settings: WebhookConfig = self.config
-        self._client = create_client(timeout=httpx.Timeout(self._settings.timeout_seconds, connect=5.0))
+        return self.config
 
-    async def dispose(self) -> None:
-        await self._client.aclose()
+    def create_http_client(self) -> httpx.AsyncClient:
+        return create_client(timeout=httpx.Timeout(self._settings.timeout_seconds, connect=5.0))
 
     async def notify(self, params: Mapping[str, Any]) -> NotifyResult:
         headers = {name: value.get_secret_value() for name, value in self._settings.headers.items()}
-        request = self._client.build_request(
+        request = self.http.build_request(
             self._settings.method, str(self._settings.url), json=params.get("body", params), headers=headers
         )
         attempts = 0
@@ -53,7 +50,7 @@ class WebhookProvider(BaseProvider):
             nonlocal attempts
             attempts = attempt
 
-        response = await send_with_retries(self._client, request, policy=self.retry, on_attempt=count)
+        response = await send_with_retries(self.http, request, policy=self.retry, on_attempt=count)
         return NotifyResult(status_code=response.status_code, summary=response.text[:200], attempts=attempts)
 
 
