@@ -16,7 +16,8 @@ $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	$(BIN)/pip install --quiet -c constraints.txt \
 		-e libs/keep_providers -e "libs/keep_core[worker,dev-stack]" \
 		-e services/ingest-gateway -e services/normalizer -e services/correlator -e services/actions \
-		pytest pytest-asyncio pytest-timeout ruff mypy types-PyYAML jsonschema testcontainers
+		pytest pytest-asyncio pytest-timeout ruff mypy types-PyYAML jsonschema testcontainers \
+		setuptools
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -125,6 +125,7 @@ class Stack:
     prefix: str
     tenant: str
     api_key: str
+    secret_key: str
     env: dict[str, str] = field(default_factory=dict)
 
     def settings(self, cls: type[Settings] = Settings, **overrides: Any) -> Any:
@@ -134,6 +135,7 @@ class Stack:
             "topic_prefix": self.prefix,
             "topic_partitions": 3,
             "default_tenant": self.tenant,
+            "secret_key": self.secret_key,
         }
         return cls(**{**values, **overrides})
 
@@ -145,7 +147,7 @@ def new_stack(kafka_bootstrap: str, postgres_dsn: str) -> Callable[[], Stack]:
         prefix, tenant, key = f"t{suffix}", f"tenant-{suffix}", generate_api_key()
         with psycopg.connect(postgres_dsn) as conn:
             store_api_key(conn, tenant, key, name="test")
-        stack = Stack(kafka_bootstrap, postgres_dsn, prefix, tenant, key)
+        stack = Stack(kafka_bootstrap, postgres_dsn, prefix, tenant, key, secret_key=f"test-secret-key-{suffix}")
         asyncio.run(ensure_topics(stack.settings()))
         stack.env = {
             **os.environ,
@@ -156,6 +158,7 @@ def new_stack(kafka_bootstrap: str, postgres_dsn: str) -> Callable[[], Stack]:
             "KEEP_TOPIC_PARTITIONS": "3",
             "KEEP_DEFAULT_TENANT": tenant,
             "KEEP_BATCH_SECONDS": "0.05",
+            "KEEP_SECRET_KEY": stack.secret_key,
         }
         return stack
 
@@ -337,3 +340,84 @@ def local_api() -> Iterator[Callable[[Any], str]]:
     finally:
         for api in started:
             api.close()
+
+
+@pytest.fixture(scope="session")
+def acme_provider_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Acme provider package (tests/thirdparty) built and installed into a folder of
+    its own, the way a third party's package would be: put it on the path to use it."""
+    target = tmp_path_factory.mktemp("acme-provider")
+    source = Path(__file__).parent / "tests" / "thirdparty" / "acme-keep-provider"
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"),
+            *("--target", str(target), str(source)),
+        ],
+        check=True,
+        cwd=target,
+    )
+    return target
+
+
+@dataclass
+class AcmeApi:
+    """State of the fake Acme Monitor API: its tokens and scopes, active alerts, webhooks."""
+
+    url: str = ""
+    tokens: dict[str, list[str]] = field(default_factory=dict)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    page_size: int = 2
+    seen_tokens: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def acme_api(local_api: Callable[[Any], str]) -> AcmeApi:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    api = AcmeApi(tokens={"good-token": ["alerts:read", "webhooks:write"], "read-only": ["alerts:read"]})
+
+    def authorized(request: Request) -> list[str] | None:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        api.seen_tokens.append(token)
+        return api.tokens.get(token)
+
+    def denied() -> Response:
+        return JSONResponse({"error": "invalid token"}, status_code=401)
+
+    async def me(request: Request) -> Response:
+        scopes = authorized(request)
+        return denied() if scopes is None else JSONResponse({"scopes": scopes})
+
+    async def alerts(request: Request) -> Response:
+        if authorized(request) is None:
+            return denied()
+        page = int(request.query_params.get("page", 1))
+        start = (page - 1) * api.page_size
+        more = start + api.page_size < len(api.alerts)
+        return JSONResponse(
+            {"items": api.alerts[start : start + api.page_size], "next_page": page + 1 if more else None}
+        )
+
+    async def webhook(request: Request) -> Response:
+        scopes = authorized(request)
+        if scopes is None:
+            return denied()
+        if "webhooks:write" not in scopes:
+            return JSONResponse({"error": "missing scope webhooks:write"}, status_code=403)
+        api.webhooks[request.path_params["name"]] = await request.json()
+        return JSONResponse({"ok": True})
+
+    api.url = local_api(
+        Starlette(
+            routes=[
+                Route("/api/me", me),
+                Route("/api/alerts", alerts),
+                Route("/api/webhooks/{name}", webhook, methods=["PUT"]),
+            ]
+        )
+    )
+    return api

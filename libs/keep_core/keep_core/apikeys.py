@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 import psycopg
 
 from keep_core.settings import Settings
 
-__all__ = ["KEY_PREFIX", "generate_api_key", "hash_api_key", "parse_seed_keys", "store_api_key"]
+__all__ = [
+    "KEY_PREFIX",
+    "generate_api_key",
+    "hash_api_key",
+    "parse_seed_keys",
+    "replace_named_api_key",
+    "store_api_key",
+]
 
 KEY_PREFIX = "keep_"
 
@@ -43,3 +51,14 @@ def store_api_key(conn: psycopg.Connection[object], tenant_id: str, key: str, *,
         "INSERT INTO api_keys (key_hash, tenant_id, name) VALUES (%s, %s, %s) ON CONFLICT (key_hash) DO NOTHING",
         (hash_api_key(key), tenant_id, name),
     )
+
+
+async def replace_named_api_key(conn: psycopg.AsyncConnection[Any], tenant_id: str, name: str) -> str:
+    """A new key named `name` for the tenant, revoking its previous keys of that name."""
+    key = generate_api_key()
+    async with conn.transaction():
+        await conn.execute("DELETE FROM api_keys WHERE tenant_id = %s AND name = %s", (tenant_id, name))
+        await conn.execute(
+            "INSERT INTO api_keys (key_hash, tenant_id, name) VALUES (%s, %s, %s)", (hash_api_key(key), tenant_id, name)
+        )
+    return key

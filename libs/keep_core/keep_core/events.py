@@ -15,6 +15,8 @@ from keep_providers import AlertDto, AlertSeverity
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ORIGIN_HEADER",
+    "PULL_ORIGIN",
     "ActionOutcome",
     "ActionRequest",
     "ActionResult",
@@ -40,6 +42,13 @@ def utcnow() -> datetime:
 
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# On RawEvents the normalizer's pull scheduler writes: their body is a list of alerts
+# already formatted by the provider. The gateway never forwards this header, so a
+# webhook cannot pass itself off as pulled alerts.
+ORIGIN_HEADER = "x-keep-origin"
+PULL_ORIGIN = "pull"
 
 
 class RawEvent(_Event):

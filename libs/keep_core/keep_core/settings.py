@@ -41,5 +41,11 @@ class Settings(BaseSettings):
         description="API keys to seed at `migrate`, comma-separated, each `key` or `tenant:key`; stored hashed",
     )
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts installed providers' configs at rest; any long random string. "
+        "Changing it makes stored configs unreadable",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

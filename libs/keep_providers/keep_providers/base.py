@@ -161,6 +161,11 @@ class BaseProvider:
 
     # --- inbound ---------------------------------------------------------------
 
+    @classmethod
+    def formats_per_instance(cls) -> bool:
+        """Whether formatting needs the installed instance's config."""
+        return _overrides(cls, "format_configured_alert")
+
     @staticmethod
     def format_alert(payload: Any, headers: Mapping[str, str]) -> list[AlertDto]:
         """Turn a native payload into alerts; raise FormatterError when it is not one."""

@@ -8,6 +8,7 @@ Classes come from every `keep_providers.providers.<name>.provider` module, plus 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import pkgutil
 from collections.abc import Mapping
@@ -35,8 +36,10 @@ class ProvidersFactory:
 
     def _discover(self) -> None:
         for module_info in pkgutil.iter_modules(_builtin.__path__):
-            module = importlib.import_module(f"{_builtin.__name__}.{module_info.name}.provider")
-            self._register(module.PROVIDER)
+            name = f"{_builtin.__name__}.{module_info.name}.provider"
+            # A package without a provider module holds code providers share, not a provider.
+            if module_info.ispkg and importlib.util.find_spec(name) is not None:
+                self._register(importlib.import_module(name).PROVIDER)
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             try:
                 self._register(entry.load())

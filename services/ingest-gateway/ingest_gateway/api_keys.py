@@ -48,6 +48,10 @@ class ApiKeyCache:
             tenant = self._lookup(wanted)
         return tenant
 
+    def expire(self) -> None:
+        """Reload on next use: keys were created or revoked by this process."""
+        self._loaded_at = float("-inf")
+
     def _lookup(self, wanted: str) -> str | None:
         # Looked up by the sha256 of the key: timing can only reveal hash prefixes, which
         # say nothing an attacker can use to forge a key.

@@ -15,3 +15,14 @@ class GatewaySettings(Settings):
     )
     retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After sent with a 503")
     api_key_refresh_seconds: float = Field(default=30.0, gt=0, description="How often API keys are reloaded")
+    public_url: str | None = Field(
+        default=None,
+        description="URL at which monitoring systems reach the gateway, given to sources by webhook setup; "
+        "default: the URL the setup request came in on",
+    )
+    provider_call_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest a call to a source system (scopes, webhook setup, health) may take"
+    )
+    provider_cache_seconds: float = Field(
+        default=10.0, gt=0, description="How long an installed provider is cached for verifying its webhooks"
+    )

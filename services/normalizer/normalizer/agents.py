@@ -8,6 +8,7 @@ keyed `tenant:fingerprint`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import faust
@@ -15,11 +16,14 @@ from faust.types import TableT
 from keep_core.codec import decode, encode, encode_key
 from keep_core.events import AlertEvent, ErrorEvent, RawEvent
 from keep_core.exceptions import BadPayload
-from keep_providers import ProvidersFactory
-from keep_providers.exceptions import ProviderError
+from keep_core.provider_instances import InstanceCache, ProviderInstanceStore
+from keep_core.secretbox import SecretBoxError
+from keep_providers import AlertDto, ProviderConfig, ProvidersFactory
+from keep_providers.exceptions import PartialFormatError, ProviderError
 
 from normalizer.metrics import ALERTS_DUPLICATE, ALERTS_FORWARDED, ALERTS_NORMALIZED, EVENTS_FAILED
-from normalizer.normalize import content_digest, normalize
+from normalizer.normalize import alert_events, content_digest, format_raw
+from normalizer.pull import PullScheduler
 from normalizer.settings import NormalizerSettings
 from normalizer.topics import NormalizerTopics
 
@@ -42,12 +46,50 @@ def _failure(raw: RawEvent, exc: Exception) -> ErrorEvent:
     )
 
 
+class InstanceConfigs:
+    """The installed instance's config, for the formatters that depend on it."""
+
+    def __init__(self, factory: ProvidersFactory, store: ProviderInstanceStore, ttl_seconds: float) -> None:
+        self._factory = factory
+        self._cache = InstanceCache(store, ttl_seconds=ttl_seconds)
+
+    async def for_event(self, raw: RawEvent) -> ProviderConfig | None:
+        cls = self._factory.get_class(raw.provider_type)
+        if raw.provider_id is None or not cls.formats_per_instance():
+            return None
+        try:
+            instance = await self._cache.get(raw.tenant_id, raw.provider_id)
+        except SecretBoxError as exc:
+            raise ProviderError(str(exc)) from None
+        if instance is None or instance.provider_type != raw.provider_type:
+            return None
+        return cls.parse_config(instance.config)
+
+
 def register_agents(
-    app: faust.App, topics: NormalizerTopics, dedup: TableT[str, str], settings: NormalizerSettings
+    app: faust.App,
+    topics: NormalizerTopics,
+    dedup: TableT[str, str],
+    settings: NormalizerSettings,
+    store: ProviderInstanceStore,
 ) -> None:
     factory = ProvidersFactory()
+    configs = InstanceConfigs(factory, store, settings.provider_cache_seconds)
 
-    async def format_raw(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def publish_raw(raw: RawEvent) -> None:
+        key = encode_key(raw.tenant_id, raw.provider_type, raw.provider_id or "")
+        await topics.raw.send(key=key, value=encode(raw))
+
+    puller = PullScheduler(store, factory, publish_raw, settings)
+
+    async def send_alerts(raw: RawEvent, alerts: list[AlertDto]) -> None:
+        events = alert_events(raw, alerts)
+        ALERTS_NORMALIZED.labels(raw.provider_type).inc(len(events))
+        for event in events:
+            await topics.normalized.send(key=encode_key(event.tenant_id, event.fingerprint), value=encode(event))
+
+    async def format_raw_events(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        await store.open()
         async for batch in stream.take(settings.batch_size, within=settings.batch_seconds):
             for value in batch:
                 try:
@@ -57,7 +99,12 @@ def register_agents(
                     await topics.errors.send(key=failure.event_id.encode(), value=encode(failure))
                     continue
                 try:
-                    events = normalize(raw, factory)
+                    alerts = format_raw(raw, factory, await configs.for_event(raw))
+                except PartialFormatError as partial:
+                    # The good entries go on; the raw event goes to the dead letters too,
+                    # so what was dropped can be seen and replayed (dedup absorbs the rest).
+                    await send_alerts(raw, partial.alerts)
+                    failure = _failure(raw, partial)
                 except ProviderError as exc:
                     failure = _failure(raw, exc)
                 except Exception as exc:
@@ -66,11 +113,7 @@ def register_agents(
                     logger.exception("formatter %s crashed on event %s", raw.provider_type, raw.event_id)
                     failure = _failure(raw, exc)
                 else:
-                    ALERTS_NORMALIZED.labels(raw.provider_type).inc(len(events))
-                    for event in events:
-                        await topics.normalized.send(
-                            key=encode_key(event.tenant_id, event.fingerprint), value=encode(event)
-                        )
+                    await send_alerts(raw, alerts)
                     continue
                 logger.info("event %s to dead letters: %s", raw.event_id, failure.error_message)
                 await topics.errors.send(key=failure.event_id.encode(), value=encode(failure))
@@ -91,5 +134,11 @@ def register_agents(
                 ALERTS_FORWARDED.inc()
             yield None
 
-    app.agent(topics.raw, name="format-raw")(format_raw)
+    async def pull_providers() -> None:
+        await store.open()
+        await puller.run_due(time.time())
+
+    app.agent(topics.raw, name="format-raw")(format_raw_events)
     app.agent(topics.normalized, name="deduplicate")(deduplicate)
+    # One replica pulls at a time: faust runs leader timers on the group leader only.
+    app.timer(settings.pull_tick_seconds, on_leader=True, name="pull-providers")(pull_providers)

@@ -7,12 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from keep_core.events import RawEvent
+from keep_core.events import AlertEvent, RawEvent
 from keep_providers import AlertDto, AlertStatus, ProvidersFactory
 from keep_providers.exceptions import FormatterError, ProviderError, UnknownProviderType
-from normalizer.normalize import content_digest, normalize
+from normalizer.normalize import alert_events, content_digest, format_raw
 
 RECEIVED_AT = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
+
+
+def normalize(raw: RawEvent, factory: ProvidersFactory) -> list[AlertEvent]:
+    return alert_events(raw, format_raw(raw, factory))
 
 
 @pytest.fixture(scope="module")

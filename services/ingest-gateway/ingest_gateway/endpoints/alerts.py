@@ -4,9 +4,11 @@ import json
 from typing import Any
 
 from keep_core.exceptions import BrokerUnavailable
+from keep_core.provider_instances import InstanceCache
 from keep_providers import ProvidersFactory
-from keep_providers.exceptions import FormatterError
+from keep_providers.exceptions import FormatterError, OutboundError, ProviderConfigError, WebhookAuthError
 from keep_providers.providers.keep.provider import parse_alert_payload
+from keep_providers.webhooks import InboundWebhook
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,9 +23,14 @@ __all__ = ["get_alert", "list_alerts", "post_alert_event", "post_provider_event"
 GENERIC_PROVIDER_TYPE = "keep"
 
 
+def _is_json_media_type(content_type: str) -> bool:
+    # text/plain too: Amazon SNS and some other sources label their JSON that way.
+    return content_type in ("application/json", "text/plain") or content_type.endswith("+json")
+
+
 async def _json_body(request: Request) -> tuple[bytes, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json" and not content_type.endswith("+json"):
+    if not _is_json_media_type(content_type):
         raise HTTPException(415, f"expected Content-Type application/json, got {content_type or 'none'}")
     body = await request.body()
     try:
@@ -36,10 +43,40 @@ async def _json_body(request: Request) -> tuple[bytes, Any]:
         ) from None
 
 
+async def _verify(request: Request, provider_type: str, body: bytes) -> str | None:
+    """Check the webhook against its installed instance; return the handshake answer
+    when the source sent one instead of alerts."""
+    cls = request.app.state.providers.get_class(provider_type)
+    provider_id = request.query_params.get("provider_id")
+    config = None
+    if provider_id:
+        cache: InstanceCache = request.app.state.instance_cache
+        instance = await cache.get(request.state.tenant_id, provider_id)
+        if instance is None:
+            raise HTTPException(404, f"no installed provider {provider_id!r}")
+        if instance.provider_type != provider_type:
+            raise HTTPException(400, f"provider {provider_id!r} is a {instance.provider_type} provider")
+        try:
+            config = cls.parse_config(instance.config)
+        except ProviderConfigError as exc:
+            raise HTTPException(409, f"installed provider cannot be used: {exc}") from None
+    webhook = InboundWebhook(body=body, headers=dict(request.headers), query=dict(request.query_params))
+    try:
+        await cls.verify_webhook(webhook, config)
+        answer: str | None = await cls.answer_handshake(webhook, config)
+    except WebhookAuthError as exc:
+        raise HTTPException(401, str(exc)) from None
+    except OutboundError as exc:
+        raise HTTPException(502, f"could not verify the webhook with its source: {exc}") from None
+    return answer
+
+
 async def _accept(request: Request, provider_type: str, validate_generic: bool) -> Response:
     publisher: RawEventPublisher = request.app.state.publisher
     try:
         body, payload = await _json_body(request)
+        if handshake := await _verify(request, provider_type, body):
+            return JSONResponse({"detail": handshake})
         if validate_generic:
             try:
                 parse_alert_payload(payload)
