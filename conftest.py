@@ -177,8 +177,9 @@ class ServiceProcesses:
         self._log_dir = log_dir
         self._children: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, env: dict[str, str]) -> str:
-        """Start `name`, wait until it is ready, return its base URL."""
+    def start(self, name: str, env: dict[str, str], *, command: str | None = None) -> str:
+        """Start service `command` (default: `name`) as `name`, wait until it is ready,
+        return its base URL; distinct names run several replicas of one service."""
         port = free_port()
         env = {
             **env,
@@ -189,7 +190,7 @@ class ServiceProcesses:
         }
         log = (self._log_dir / f"{name}.log").open("ab")
         child = subprocess.Popen(
-            [sys.executable, "-m", "keep_core.cli", name],
+            [sys.executable, "-m", "keep_core.cli", command or name],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -369,6 +370,8 @@ class AcmeApi:
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     page_size: int = 2
     seen_tokens: list[str] = field(default_factory=list)
+    # When each pull began (its first page was asked for), by time.monotonic().
+    pull_started: list[float] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -396,6 +399,8 @@ def acme_api(local_api: Callable[[Any], str]) -> AcmeApi:
         if authorized(request) is None:
             return denied()
         page = int(request.query_params.get("page", 1))
+        if page == 1:
+            api.pull_started.append(time.monotonic())
         start = (page - 1) * api.page_size
         more = start + api.page_size < len(api.alerts)
         return JSONResponse(

@@ -51,10 +51,14 @@ class RetryPolicy:
 DEFAULT_RETRY = RetryPolicy()
 
 
-def create_client(*, base_url: str = "", timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
+def create_client(
+    *, base_url: str = "", timeout: httpx.Timeout = DEFAULT_TIMEOUT, verify: bool = True
+) -> httpx.AsyncClient:
+    """`verify=False` only where a user turned TLS checks off for a self-hosted source."""
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=timeout,
+        verify=verify,
         limits=DEFAULT_LIMITS,
         follow_redirects=False,
         headers={"User-Agent": "keep-aiops"},

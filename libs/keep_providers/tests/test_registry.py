@@ -50,7 +50,7 @@ def test_has_formatter(factory: ProvidersFactory, provider_type: str, expected: 
 
 def test_capabilities_reflect_what_a_provider_implements() -> None:
     assert WebhookProvider.capabilities() == frozenset({"notify"})
-    assert PrometheusProvider.capabilities() == frozenset({"format"})
+    assert PrometheusProvider.capabilities() == frozenset({"format", "pull", "scopes", "health"})
 
 
 def test_format_alerts_on_a_provider_without_formatter_raises_formatter_error() -> None:
