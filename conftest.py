@@ -140,7 +140,7 @@ class Stack:
         return cls(**{**values, **overrides})
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def new_stack(kafka_bootstrap: str, postgres_dsn: str) -> Callable[[], Stack]:
     def make() -> Stack:
         suffix = secrets.token_hex(4)
