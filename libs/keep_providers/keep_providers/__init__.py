@@ -12,6 +12,7 @@ from keep_providers.base import (
     ProviderHealthMixin,
     ProviderScope,
     RateLimit,
+    WebhookSetup,
 )
 from keep_providers.config import ProviderConfig
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
@@ -31,6 +32,7 @@ __all__ = [
     "ProviderScope",
     "ProvidersFactory",
     "RateLimit",
+    "WebhookSetup",
     "fingerprint_from_fields",
     "fingerprint_from_labels",
 ]

@@ -8,9 +8,14 @@ unchanged (it matches what the source shows); otherwise it is a sha256 over cano
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-__all__ = ["fingerprint_from_fields", "fingerprint_from_labels"]
+if TYPE_CHECKING:
+    from keep_providers.models import AlertDto
+
+__all__ = ["fingerprint_from_alert", "fingerprint_from_fields", "fingerprint_from_labels"]
 
 # Unit and record separators: control characters that alert fields do not carry, and
 # which are escaped below when they do, so two different field sets never join alike.
@@ -46,3 +51,17 @@ def fingerprint_from_labels(labels: Mapping[str, str]) -> str:
     """Hash a whole label set, order-independent (what Alertmanager identifies an alert by)."""
     pairs: list[tuple[str, str | None]] = sorted(labels.items())
     return hashlib.sha256(_canonical(pairs).encode("utf-8")).hexdigest()
+
+
+def fingerprint_from_alert(alert: AlertDto, fields: Sequence[str]) -> str:
+    """Hash the named AlertDto fields (what FINGERPRINT_FIELDS declares)."""
+    values = alert.model_dump(mode="json")
+    return fingerprint_from_fields({name: _canonical_value(values.get(name)) for name in fields}, fields)
+
+
+def _canonical_value(value: object) -> object:
+    # Mappings hash by content, not by insertion order. JSON, not a `k=v` join: a
+    # newline or `=` inside a label must not make two label sets read alike.
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return value

@@ -7,7 +7,6 @@ there.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -15,7 +14,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import ValidationError
 
-from keep_providers._fingerprint import fingerprint_from_fields
+from keep_providers._fingerprint import fingerprint_from_alert
 from keep_providers.config import ProviderConfig
 from keep_providers.exceptions import FormatterError, PartialFormatError, ProviderConfigError
 from keep_providers.http import DEFAULT_RETRY, RetryPolicy, create_client, send_with_retries
@@ -32,6 +31,7 @@ __all__ = [
     "ProviderHealthMixin",
     "ProviderScope",
     "RateLimit",
+    "WebhookSetup",
 ]
 
 
@@ -70,6 +70,16 @@ class HealthCheck:
     ok: bool
     detail: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSetup:
+    """What `setup_webhook()` did, for sources that hand back a credential of their own
+    (a signing secret): `config_updates` are merged into the installed config, stored
+    encrypted and never returned; `summary` is what the API shows."""
+
+    summary: Mapping[str, Any]
+    config_updates: Mapping[str, Any] = field(default_factory=dict)
 
 
 # Optional methods and the capability each one gives; see `capabilities()`.
@@ -232,8 +242,7 @@ class BaseProvider:
         fields: Sequence[str] = cls.FINGERPRINT_FIELDS
         if not fields:
             raise FormatterError(f"{cls.PROVIDER_TYPE} alert has no fingerprint and the provider declares no fields")
-        values = alert.model_dump(mode="json")
-        return fingerprint_from_fields({name: _canonical_value(values.get(name)) for name in fields}, fields)
+        return fingerprint_from_alert(alert, fields)
 
     async def get_alerts(self) -> list[AlertDto]:
         """The alerts currently active in the source (pull)."""
@@ -243,8 +252,11 @@ class BaseProvider:
         """`get_alerts()` stamped like pushed alerts, so dedup treats both alike."""
         return self.stamp(await self.get_alerts(), self.provider_id, pushed=False)
 
-    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> Mapping[str, Any]:
-        """Register our webhook URL in the source; return what was created, no secret in it."""
+    async def setup_webhook(
+        self, tenant_id: str, keep_api_url: str, api_key: str
+    ) -> Mapping[str, Any] | WebhookSetup:
+        """Register our webhook URL in the source, sending `api_key` (a new one on every
+        call, the previous one is revoked); return what was created, no secret in it."""
         raise NotImplementedError
 
     async def validate_scopes(self) -> dict[str, bool | str]:
@@ -291,13 +303,3 @@ def _overrides(cls: type, method: str) -> bool:
         if method in klass.__dict__:
             return klass not in _FRAMEWORK_BASES
     return False
-
-
-def _canonical_value(value: object) -> object:
-    # Mappings hash by content, not by insertion order. JSON, not a `k=v` join: a
-    # newline or `=` inside a label must not make two label sets read alike.
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return value
-
-

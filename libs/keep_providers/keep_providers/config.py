@@ -8,6 +8,7 @@ without knowing the provider.
 
 from __future__ import annotations
 
+import enum
 import types
 import typing
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ def _contains_secret(annotation: Any) -> bool:
 def _options(annotation: Any) -> tuple[Any, ...] | None:
     if typing.get_origin(annotation) is Literal:
         return typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return tuple(member.value for member in annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         for arg in typing.get_args(annotation):
             if (found := _options(arg)) is not None:

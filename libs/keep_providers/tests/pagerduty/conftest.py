@@ -83,7 +83,7 @@ class FakePagerDuty:
             routes=[
                 Route("/incidents", self.list_incidents),
                 Route("/webhook_subscriptions", self.subscriptions_endpoint, methods=["GET", "POST"]),
-                Route("/webhook_subscriptions/{id}", self.update_subscription, methods=["PUT"]),
+                Route("/webhook_subscriptions/{id}", self.delete_subscription, methods=["DELETE"]),
             ]
         )
 
@@ -126,25 +126,21 @@ class FakePagerDuty:
         self.writes.append(("POST", request.url.path, body))
         created = {
             **body,
-            "id": f"PSUB{len(self.subscriptions):03d}",
+            "id": f"PSUB{len(self.writes):03d}",
             "delivery_method": {**body["delivery_method"], "id": "PDM0001", "secret": SUBSCRIPTION_SECRET},
         }
         self.subscriptions.append(created)
         return JSONResponse({"webhook_subscription": created}, status_code=201)
 
-    async def update_subscription(self, request: Request) -> Response:
+    async def delete_subscription(self, request: Request) -> Response:
         if (refused := self._refusal(request, write=True)) is not None:
             return refused
-        body = (await request.json())["webhook_subscription"]
-        self.writes.append(("PUT", request.url.path, body))
-        for subscription in self.subscriptions:
-            if subscription["id"] == request.path_params["id"]:
-                if "delivery_method" in body:
-                    return JSONResponse({"error": {"message": "Invalid Input Provided", "code": 2001}}, 400)
-                subscription.update(body)
-                return JSONResponse({"webhook_subscription": _redacted(subscription)})
-        return JSONResponse({"error": {"message": "Not Found", "code": 2100}}, status_code=404)
-
+        self.writes.append(("DELETE", request.url.path, {}))
+        kept = [sub for sub in self.subscriptions if sub["id"] != request.path_params["id"]]
+        if len(kept) == len(self.subscriptions):
+            return JSONResponse({"error": {"message": "Not Found", "code": 2100}}, status_code=404)
+        self.subscriptions = kept
+        return Response(status_code=204)
 
 def _redacted(subscription: dict[str, Any]) -> dict[str, Any]:
     delivery = dict(subscription.get("delivery_method", {}))

@@ -204,33 +204,34 @@ async def test_validate_scopes_without_a_key_says_why() -> None:
     assert all("api_key is needed" in str(reason) for reason in scopes.values())
 
 
-async def test_setup_webhook_creates_once_then_updates(fake_pagerduty: Any) -> None:
+async def test_setup_webhook_creates_then_replaces_and_hands_over_the_signing_secret(fake_pagerduty: Any) -> None:
     pagerduty = provider(fake_pagerduty)
     try:
         created = await pagerduty.setup_webhook("tenant-a", "https://keep.example.com/", "keep-api-key-1")
-        updated = await pagerduty.setup_webhook("tenant-a", "https://keep.example.com", "keep-api-key-1")
+        replaced = await pagerduty.setup_webhook("tenant-a", "https://keep.example.com", "keep-api-key-2")
     finally:
         await pagerduty.dispose()
-    assert created["action"] == "created"
-    assert created["secret_generated"] is True
-    assert updated["action"] == "updated"
-    assert updated["subscription_id"] == created["subscription_id"] == "PSUB000"
-    assert len(fake_pagerduty.subscriptions) == 1
-    (post_method, _, post), (put_method, put_path, put) = fake_pagerduty.writes
-    assert (post_method, put_method, put_path) == ("POST", "PUT", "/webhook_subscriptions/PSUB000")
-    assert post["delivery_method"] == {
+    assert created.summary["action"] == "created"
+    assert replaced.summary["action"] == "replaced"
+    assert replaced.summary["replaced_subscription_ids"] == [created.summary["subscription_id"]]
+    assert created.config_updates == {"webhook_secret": fake_pagerduty.subscription_secret}
+    assert replaced.summary["signature_verification"] == "on"
+    (only,) = fake_pagerduty.subscriptions
+    assert only["id"] == replaced.summary["subscription_id"] != created.summary["subscription_id"]
+    assert [method for method, _, _ in fake_pagerduty.writes] == ["POST", "DELETE", "POST"]
+    first_post, second_post = (body for method, _, body in fake_pagerduty.writes if method == "POST")
+    assert first_post["delivery_method"] == {
         "type": "http_delivery_method",
         "url": "https://keep.example.com/api/alerts/event/pagerduty?provider_id=test-id",
         "custom_headers": [{"name": "X-API-KEY", "value": "keep-api-key-1"}],
     }
-    assert post["filter"] == {"type": "account_reference"}
-    assert "incident.triggered" in post["events"] and "incident.annotated" not in post["events"]
-    assert "delivery_method" not in put
-    assert put["events"] == post["events"]
-    for result in (created, updated):
-        text = json.dumps(result)
+    assert second_post["delivery_method"]["custom_headers"] == [{"name": "X-API-KEY", "value": "keep-api-key-2"}]
+    assert first_post["filter"] == {"type": "account_reference"}
+    assert "incident.triggered" in first_post["events"] and "incident.annotated" not in first_post["events"]
+    for result in (created, replaced):
+        text = json.dumps(result.summary)
         assert fake_pagerduty.subscription_secret not in text
-        assert "keep-api-key-1" not in text
+        assert "keep-api-key" not in text
 
 
 async def test_setup_webhook_leaves_other_subscriptions_alone(fake_pagerduty: Any) -> None:
@@ -247,7 +248,7 @@ async def test_setup_webhook_leaves_other_subscriptions_alone(fake_pagerduty: An
         result = await pagerduty.setup_webhook("tenant-a", "https://keep.example.com", "k")
     finally:
         await pagerduty.dispose()
-    assert result["action"] == "created"
+    assert result.summary["action"] == "created"
     assert [sub["id"] for sub in fake_pagerduty.subscriptions] == ["POTHER1", "PSUB001"]
     assert fake_pagerduty.subscriptions[0]["events"] == ["incident.triggered"]
 

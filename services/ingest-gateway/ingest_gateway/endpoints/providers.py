@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from keep_core.apikeys import replace_named_api_key
 from keep_core.provider_instances import DuplicateProviderName, InstanceCache, ProviderInstance, ProviderInstanceStore
-from keep_providers import BaseProvider, ProviderHealthMixin, ProvidersFactory
+from keep_providers import BaseProvider, ProviderHealthMixin, ProvidersFactory, WebhookSetup
 from keep_providers.config import public_config, revealed_config, secret_field_names
 from keep_providers.exceptions import OutboundError, ProviderConfigError, UnknownProviderType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -279,11 +279,22 @@ async def setup_provider_webhook(request: Request) -> Response:
     async with request.app.state.pool.connection() as conn:
         api_key = await replace_named_api_key(conn, instance.tenant_id, f"webhook:{instance.id}")
     request.app.state.api_keys.expire()
-    result = dict(
-        await _external(
-            request, provider.setup_webhook(instance.tenant_id, keep_api_url, api_key), "setting the webhook up"
-        )
+    outcome = await _external(
+        request, provider.setup_webhook(instance.tenant_id, keep_api_url, api_key), "setting the webhook up"
     )
+    setup = outcome if isinstance(outcome, WebhookSetup) else WebhookSetup(summary=outcome)
+    result = dict(setup.summary)
+    if setup.config_updates:
+        # A credential the source generated (a signing secret): kept like any other secret.
+        config = revealed_config(provider.parse_config({**instance.config, **setup.config_updates}))
+        instance = await _store(request).update(
+            instance,
+            name=instance.name,
+            config=config,
+            pull_enabled=instance.pull_enabled,
+            pull_interval_seconds=instance.pull_interval_seconds,
+        )
+        await _forget(request, instance)
     await _store(request).record_webhook_setup(instance, result)
     return JSONResponse({"provider_id": instance.id, "keep_api_url": keep_api_url, "result": result})
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keep_providers.base import BaseIncidentProvider, ProviderConfig, ProviderScope
+from keep_providers.base import BaseIncidentProvider, ProviderConfig, ProviderScope, WebhookSetup
 from keep_providers.exceptions import OutboundError, PartialFormatError, ProviderConfigError, WebhookAuthError
 from keep_providers.http import create_client
 from keep_providers.models import AlertDto, ExternalIncident
@@ -148,27 +148,21 @@ class PagerDutyProvider(BaseIncidentProvider):
 
     # --- webhook setup ---------------------------------------------------------
 
-    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> Mapping[str, Any]:
-        """One account-wide V3 subscription per URL: created once, then only updated.
+    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> WebhookSetup:
+        """One account-wide V3 subscription per URL.
 
-        PagerDuty returns the signing secret only when it creates a subscription; it is
-        not returned from here (no secrets in results) and so must be copied from
-        PagerDuty into `webhook_secret` to turn verification on.
+        PagerDuty cannot change a subscription's delivery method, where our API key
+        travels, so an existing one is replaced, not updated. The signing secret it
+        returns on creation becomes the instance's `webhook_secret`.
         """
         url = api.webhook_url(keep_api_url, self.provider_id)
         headers = self._headers()
         subscriptions = await self._list("/webhook_subscriptions", "webhook_subscriptions")
-        existing = next(
-            (sub for sub in subscriptions if isinstance(sub, Mapping) and _delivery_url(sub) == url),
-            None,
-        )
-        described = {"webhook_url": url, "api_key_sent_as": "header X-API-KEY", "events": list(api.WEBHOOK_EVENTS)}
-        if existing is not None:
-            subscription_id = str(existing.get("id"))
-            body = {"webhook_subscription": api.subscription_body(tenant_id)}
-            await self.request("PUT", f"/webhook_subscriptions/{subscription_id}", headers=headers, json=body)
-            # The X-API-KEY header is part of the delivery method, which PagerDuty cannot update.
-            return {**described, "action": "updated", "subscription_id": subscription_id, "secret_generated": False}
+        replaced = [
+            str(sub.get("id")) for sub in subscriptions if isinstance(sub, Mapping) and _delivery_url(sub) == url
+        ]
+        for subscription_id in replaced:
+            await self.request("DELETE", f"/webhook_subscriptions/{subscription_id}", headers=headers)
         delivery = {
             "type": "http_delivery_method",
             "url": url,
@@ -177,13 +171,19 @@ class PagerDutyProvider(BaseIncidentProvider):
         body = {"webhook_subscription": {**api.subscription_body(tenant_id), "delivery_method": delivery}}
         created = (await self.request("POST", "/webhook_subscriptions", headers=headers, json=body)).json()
         subscription = _mapping(_mapping(created).get("webhook_subscription"))
-        return {
-            **described,
-            "action": "created",
-            "subscription_id": str(subscription.get("id")),
-            "secret_generated": bool(_mapping(subscription.get("delivery_method")).get("secret")),
-        }
-
+        secret = _mapping(subscription.get("delivery_method")).get("secret")
+        return WebhookSetup(
+            summary={
+                "webhook_url": url,
+                "api_key_sent_as": "header X-API-KEY",
+                "events": list(api.WEBHOOK_EVENTS),
+                "action": "replaced" if replaced else "created",
+                "replaced_subscription_ids": replaced,
+                "subscription_id": str(subscription.get("id")),
+                "signature_verification": "on" if secret else "off: PagerDuty returned no signing secret",
+            },
+            config_updates={"webhook_secret": secret} if secret else {},
+        )
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
