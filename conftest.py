@@ -413,8 +413,9 @@ def acme_api(local_api: Callable[[Any], str]) -> AcmeApi:
             return denied()
         if "webhooks:write" not in scopes:
             return JSONResponse({"error": "missing scope webhooks:write"}, status_code=403)
-        api.webhooks[request.path_params["name"]] = await request.json()
-        return JSONResponse({"ok": True})
+        secret = secrets.token_hex(16)
+        api.webhooks[request.path_params["name"]] = {**await request.json(), "signing_secret": secret}
+        return JSONResponse({"ok": True, "signing_secret": secret})
 
     api.url = local_api(
         Starlette(

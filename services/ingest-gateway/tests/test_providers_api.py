@@ -165,18 +165,23 @@ def test_setup_webhook_registers_a_working_url_and_key_in_the_source(client: Tes
     assert answer.json()["result"] == {"webhook": "keep", "url": registered["url"]}
     assert client.get(f"/api/providers/{provider_id}").json()["webhook"]["setup"] == answer.json()["result"]
 
-    incident = {"incidents": [{"id": "1", "title": "Disk full", "state": "open"}]}
-    sent = client.post(
-        f"/api/alerts/event/acme?provider_id={provider_id}", json=incident, headers={"X-API-KEY": registered["api_key"]}
-    )
-    assert sent.status_code == 202, "the key handed to the source authenticates its webhooks"
+    assert registered["signing_secret"] not in answer.text
+    installed = client.get(f"/api/providers/{provider_id}")
+    assert installed.json()["secrets_set"] == ["signing_secret", "token"], "the secret the source generated is kept"
+    assert registered["signing_secret"] not in installed.text
+
+    body = json.dumps({"incidents": [{"id": "1", "title": "Disk full", "state": "open"}]}).encode()
+    url = f"/api/alerts/event/acme?provider_id={provider_id}"
+    as_source = {"X-API-KEY": registered["api_key"], "Content-Type": "application/json"}
+    signed = {**as_source, "X-Acme-Signature": _signed(body, registered["signing_secret"])}
+    sent = client.post(url, content=body, headers=signed)
+    assert sent.status_code == 202, "the key and the secret handed over by setup authenticate the source's webhooks"
+    assert client.post(url, content=body, headers=as_source).status_code == 401, "its deliveries must be signed now"
 
     first_key = registered["api_key"]
     assert client.post(f"/api/providers/{provider_id}/webhook").status_code == 200
     assert acme_api.webhooks["keep"]["api_key"] != first_key
-    revoked = client.post(
-        f"/api/alerts/event/acme?provider_id={provider_id}", json=incident, headers={"X-API-KEY": first_key}
-    )
+    revoked = client.post(url, content=body, headers={**signed, "X-API-KEY": first_key})
     assert revoked.status_code == 401, "setting the webhook up again revokes the key it replaced"
 
 

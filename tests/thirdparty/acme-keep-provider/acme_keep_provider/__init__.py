@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from keep_providers import AlertDto, AlertSeverity, AlertStatus, BaseProvider, ProviderConfig, ProviderScope
+from keep_providers import (
+    AlertDto,
+    AlertSeverity,
+    AlertStatus,
+    BaseProvider,
+    ProviderConfig,
+    ProviderScope,
+    WebhookSetup,
+)
 from keep_providers.config import HttpUrl
 from keep_providers.exceptions import FormatterError, OutboundError, WebhookAuthError
 from keep_providers.formatting import build_alert, format_each, lookup
@@ -88,9 +96,12 @@ class AcmeProvider(BaseProvider):
             page = body.get("next_page")
         return alerts
 
-    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> Mapping[str, Any]:
+    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> WebhookSetup:
         url = f"{keep_api_url}/api/alerts/event/acme?provider_id={self.provider_id}"
-        await self.request(
+        answer = await self.request(
             "PUT", f"{self.settings.url}/api/webhooks/keep", json={"url": url, "api_key": api_key}, headers=self._auth()
         )
-        return {"webhook": "keep", "url": url}
+        # Acme generates the secret it will sign deliveries with.
+        return WebhookSetup(
+            summary={"webhook": "keep", "url": url}, config_updates={"signing_secret": answer.json()["signing_secret"]}
+        )
