@@ -47,5 +47,9 @@ class Settings(BaseSettings):
         "Changing it makes stored configs unreadable",
     )
 
+    provider_cache_seconds: float = Field(
+        default=10.0, gt=0, description="How long an installed provider is cached (webhook checks, formatting)"
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -23,6 +23,3 @@ class GatewaySettings(Settings):
     provider_call_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Longest a call to a source system (scopes, webhook setup, health) may take"
     )
-    provider_cache_seconds: float = Field(
-        default=10.0, gt=0, description="How long an installed provider is cached for verifying its webhooks"
-    )

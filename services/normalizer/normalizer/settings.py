@@ -13,6 +13,3 @@ class NormalizerSettings(WorkerSettings):
     pull_timeout_seconds: float = Field(default=60.0, gt=0, description="Longest one pull may take")
     pull_concurrency: int = Field(default=8, ge=1, description="Providers pulled at the same time")
     pull_chunk_size: int = Field(default=500, ge=1, description="Pulled alerts per raw event")
-    provider_cache_seconds: float = Field(
-        default=10.0, gt=0, description="How long an installed provider's config is cached for formatting"
-    )

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -64,14 +65,20 @@ def _stores(settings: Settings) -> Iterator[tuple[str, str]]:
         yield bootstrap, dsn
 
 
+def _persisted(name: str, generate: Callable[[], str]) -> str:
+    """A development secret kept in the data folder: the same across runs while the
+    database lives, so curl examples keep working and stored configs stay readable."""
+    path = DATA_DIR / name
+    value = path.read_text().strip() if path.exists() else generate()
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
 def _development_key(dsn: str, tenant: str) -> str:
-    """The same key across runs while the database lives, so curl examples keep working."""
-    key_file = DATA_DIR / "dev-api-key"
-    key = key_file.read_text().strip() if key_file.exists() else generate_api_key()
+    key = _persisted("dev-api-key", generate_api_key)
     with psycopg.connect(dsn) as conn:
         store_api_key(conn, tenant, key, name="development")
-    key_file.write_text(key + "\n")
-    key_file.chmod(0o600)
     return key
 
 
@@ -102,6 +109,9 @@ def run_pipeline(settings: Settings, services: list[str]) -> int:
 
     with _stores(settings) as (bootstrap, dsn):
         env = {**os.environ, "KEEP_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KEEP_POSTGRES_DSN": dsn}
+        if settings.secret_key is None:
+            # Installed providers' configs are encrypted with it.
+            env["KEEP_SECRET_KEY"] = _persisted("dev-secret-key", lambda: secrets.token_urlsafe(32))
         if "kafka_bootstrap_servers" not in settings.model_fields_set:
             env.update(EMBEDDED_BROKER_WORKER_ENV)
         migrate(dsn)
