@@ -6,6 +6,7 @@ webhook verification), the normalizer (per-instance formatting and pull).
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from keep_core.secretbox import SecretBox, SecretBoxError
 from keep_core.settings import Settings
 
 __all__ = ["DuplicateProviderName", "InstanceCache", "ProviderInstance", "ProviderInstanceStore"]
+
+logger = logging.getLogger(__name__)
 
 
 class DuplicateProviderName(Exception):
@@ -62,6 +65,8 @@ class ProviderInstanceStore:
     def __init__(self, pool: AsyncConnectionPool, box: SecretBox | None) -> None:
         self._pool = pool
         self._box = box
+        # Ids already reported unreadable: said once, not on every pull tick.
+        self._unreadable: set[str] = set()
 
     @classmethod
     def from_settings(cls, pool: AsyncConnectionPool, settings: Settings) -> ProviderInstanceStore:
@@ -81,10 +86,13 @@ class ProviderInstanceStore:
         values = {key: value for key, value in row.items() if key != "config_encrypted"}
         return ProviderInstance(config=self.box.open(row["config_encrypted"]), **values)
 
-    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[ProviderInstance]:
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
             await cursor.execute(sql, params)
-            return [self._instance(row) for row in await cursor.fetchall()]
+            return await cursor.fetchall()
+
+    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[ProviderInstance]:
+        return [self._instance(row) for row in await self._rows(sql, params)]
 
     async def create(
         self,
@@ -160,10 +168,19 @@ class ProviderInstanceStore:
 
     async def pull_enabled(self) -> list[ProviderInstance]:
         """Every tenant's instances that pull; the scheduler decides which are due, since
-        the default interval is the provider class's."""
-        return await self._fetch(
+        the default interval is the provider class's. One that cannot be decrypted (stored
+        under another secret key) is left out and logged, so it stops no other pull."""
+        readable = []
+        for row in await self._rows(
             f"SELECT {_COLUMNS} FROM provider_instances WHERE pull_enabled ORDER BY last_pull_at NULLS FIRST, id", ()
-        )
+        ):
+            try:
+                readable.append(self._instance(row))
+            except SecretBoxError as exc:
+                if row["id"] not in self._unreadable:
+                    logger.error("provider %s (tenant %s) is not pulled: %s", row["id"], row["tenant_id"], exc)
+                    self._unreadable.add(row["id"])
+        return readable
 
     async def record_pull(
         self, provider_id: str, *, error: str | None, count: int | None, state: dict[str, Any] | None

@@ -142,7 +142,12 @@ def register_agents(
 
     async def pull_providers() -> None:
         await store.open()
-        await puller.run_due(time.time())
+        try:
+            await puller.run_due(time.time())
+        except Exception:
+            # PostgreSQL away, most likely: the next tick tries again, and the worker
+            # keeps normalizing meanwhile.
+            logger.exception("looking for providers due a pull failed")
 
     app.agent(topics.raw, name="format-raw")(format_raw_events)
     app.agent(topics.normalized, name="deduplicate")(deduplicate)
