@@ -182,6 +182,17 @@ def test_inline_values_land_in_the_chart_secret_not_in_env(chart: Any) -> None:
     assert "s3cret" not in json.dumps(objs.of("Deployment"))
 
 
+@pytest.mark.parametrize("service", ["gateway", "normalizer"])
+def test_services_reading_installed_providers_get_the_secret_key_and_database(chart: Any, service: str) -> None:
+    objs = chart.render(set_values={"gateway.publicUrl": "https://keep.example.com"})
+    (container,) = pod_spec(objs.one("Deployment", service))["containers"]
+    (secret,) = objs.of("Secret")
+    assert secret_ref(container, "KEEP_SECRET_KEY") == (secret["metadata"]["name"], "secret-key")
+    assert secret_ref(container, "KEEP_POSTGRES_DSN")[1] == "dsn"
+    public_url = env_of(container).get("KEEP_PUBLIC_URL", {}).get("value")
+    assert public_url == ("https://keep.example.com" if service == "gateway" else None)
+
+
 def test_hooks_order_secret_before_migrate_before_topics(default: Any, self_contained: Any) -> None:
     (secret,) = default.of("Secret")
     weights = {component_of(j): int(j["metadata"]["annotations"]["helm.sh/hook-weight"]) for j in default.of("Job")}

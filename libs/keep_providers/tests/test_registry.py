@@ -56,3 +56,37 @@ def test_capabilities_reflect_what_a_provider_implements() -> None:
 def test_format_alerts_on_a_provider_without_formatter_raises_formatter_error() -> None:
     with pytest.raises(FormatterError, match="webhook provider does not receive alerts"):
         WebhookProvider.format_alerts({"name": "x"}, {})
+
+
+async def test_instances_are_cached_per_id_and_rebuilt_when_the_config_version_changes() -> None:
+    factory = ProvidersFactory()
+    config = {"url": "https://hooks.example.com/a"}
+    first = await factory.instance("hook-1", "webhook", config, version="webhook:1")
+    assert await factory.instance("hook-1", "webhook", config, version="webhook:1") is first
+    first.http  # noqa: B018 - builds the client the instance owns
+    changed = await factory.instance("hook-1", "webhook", {"url": "https://hooks.example.com/b"}, version="webhook:2")
+    assert changed is not first
+    assert first._http is None, "the replaced instance was disposed"
+    assert str(changed.config.model_dump()["url"]).startswith("https://hooks.example.com/b")
+    other = await factory.instance("hook-2", "webhook", config, version="webhook:1")
+    assert other is not changed
+    await factory.drop_instance("hook-1")
+    assert await factory.instance("hook-1", "webhook", config, version="webhook:2") is not changed
+    await factory.dispose()
+
+
+def test_describe_lists_config_fields_scopes_and_capabilities_for_every_provider(factory: ProvidersFactory) -> None:
+    described = {provider["type"]: provider for provider in factory.describe_all()}
+    assert set(described) == set(factory.provider_types())
+    for provider in described.values():
+        assert provider["display_name"] and provider["capabilities"], provider["type"]
+        for field in provider["config"]["fields"]:
+            assert field["description"], f"{provider['type']}.{field['name']} has no description"
+            if field["sensitive"]:
+                assert field["default"] is None, "a secret's default is never shown"
+        if "format" in provider["capabilities"]:
+            assert provider["webhook"]["path"] == f"/api/alerts/event/{provider['type']}"
+    webhook_fields = {field["name"]: field for field in described["webhook"]["config"]["fields"]}
+    assert webhook_fields["headers"]["sensitive"] is True
+    assert webhook_fields["method"]["options"] == ["POST", "PUT"]
+    assert described["webhook"]["rate_limit"] == {"requests": 10, "per_seconds": 1.0}

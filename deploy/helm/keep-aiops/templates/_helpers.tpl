@@ -234,6 +234,10 @@ credentials. Jobs use it too, so it is inline env, not a ConfigMap (hooks run fi
   value: {{ $v.maxBodyBytes | int64 | quote }}
 - name: KEEP_KAFKA_SEND_TIMEOUT_SECONDS
   value: {{ $v.kafkaSendTimeoutSeconds | quote }}
+{{- with $v.publicUrl }}
+- name: KEEP_PUBLIC_URL
+  value: {{ . | quote }}
+{{- end }}
 {{- else -}}
 - name: KEEP_HTTP_HOST
   value: "0.0.0.0"
