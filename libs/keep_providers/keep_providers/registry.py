@@ -122,6 +122,11 @@ class ProvidersFactory:
         if cached is not None:
             await cached[1].dispose()
 
+    async def retain(self, provider_ids: set[str]) -> None:
+        """Dispose every cached instance not named: providers deleted or no longer used."""
+        for provider_id in set(self._instances) - provider_ids:
+            await self.drop_instance(provider_id)
+
     async def dispose(self) -> None:
         for provider_id in list(self._instances):
             await self.drop_instance(provider_id)

@@ -47,7 +47,10 @@ class PullScheduler:
 
     async def run_due(self, now: float) -> int:
         """Pull every instance whose interval has passed; return how many were pulled."""
-        due = [instance for instance in await self._store.pull_enabled() if self._is_due(instance, now)]
+        enabled = await self._store.pull_enabled()
+        # Instances of providers deleted or no longer pulled release their clients.
+        await self._factory.retain({instance.id for instance in enabled})
+        due = [instance for instance in enabled if self._is_due(instance, now)]
         await asyncio.gather(*(self._pull_one(instance) for instance in due))
         return len(due)
 
