@@ -26,9 +26,7 @@ def _require_java() -> None:
 
 
 async def _produce_one(bootstrap_servers: str, topic: str, value: bytes) -> int:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True
-    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True)
     await producer.start()
     try:
         metadata = await producer.send_and_wait(topic, value, key=b"alert-1")

@@ -252,9 +252,7 @@ class BaseProvider:
         """`get_alerts()` stamped like pushed alerts, so dedup treats both alike."""
         return self.stamp(await self.get_alerts(), self.provider_id, pushed=False)
 
-    async def setup_webhook(
-        self, tenant_id: str, keep_api_url: str, api_key: str
-    ) -> Mapping[str, Any] | WebhookSetup:
+    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> Mapping[str, Any] | WebhookSetup:
         """Register our webhook URL in the source, sending `api_key` (a new one on every
         call, the previous one is revoked); return what was created, no secret in it."""
         raise NotImplementedError

@@ -9,9 +9,20 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from keep_providers.exceptions import FormatterError, PartialFormatError
-from keep_providers.models import AlertDto, label_text
+from keep_providers.models import AlertDto, AlertSeverity, label_text
 
-__all__ = ["WARNINGS_FIELD", "build_alert", "format_each", "lookup", "string_map", "text"]
+__all__ = [
+    "PRIORITY_WORDS",
+    "SEVERITY_WORDS",
+    "WARNINGS_FIELD",
+    "build_alert",
+    "format_each",
+    "format_one_or_many",
+    "lookup",
+    "string_map",
+    "text",
+    "unmapped_fields",
+]
 
 # Extra AlertDto field listing what a formatter had to leave out of the alert.
 WARNINGS_FIELD = "formatWarnings"
@@ -20,6 +31,38 @@ WARNINGS_FIELD = "formatWarnings"
 _ESSENTIAL = frozenset({"name", "fingerprint"})
 
 V = TypeVar("V")
+
+# The severity words people write in free-text labels, tags and descriptions, whatever
+# the source. A provider whose vocabulary differs extends this one (`{**SEVERITY_WORDS, ...}`);
+# a vendor's own closed scale (Sev0..Sev4, Zabbix names) keeps its own table.
+SEVERITY_WORDS: Mapping[str, AlertSeverity] = {
+    "critical": AlertSeverity.CRITICAL,
+    "crit": AlertSeverity.CRITICAL,
+    "fatal": AlertSeverity.CRITICAL,
+    "page": AlertSeverity.CRITICAL,
+    "high": AlertSeverity.HIGH,
+    "error": AlertSeverity.HIGH,
+    "major": AlertSeverity.HIGH,
+    "warning": AlertSeverity.WARNING,
+    "warn": AlertSeverity.WARNING,
+    "minor": AlertSeverity.WARNING,
+    "medium": AlertSeverity.WARNING,
+    "info": AlertSeverity.INFO,
+    "informational": AlertSeverity.INFO,
+    "notice": AlertSeverity.INFO,
+    "none": AlertSeverity.INFO,
+    "low": AlertSeverity.LOW,
+    "debug": AlertSeverity.LOW,
+}
+
+# Priority names, for sources whose users write them where a severity goes (tags, labels).
+PRIORITY_WORDS: Mapping[str, AlertSeverity] = {
+    "p1": AlertSeverity.CRITICAL,
+    "p2": AlertSeverity.HIGH,
+    "p3": AlertSeverity.WARNING,
+    "p4": AlertSeverity.INFO,
+    "p5": AlertSeverity.LOW,
+}
 
 
 def lookup(table: Mapping[str, V], value: Any, default: V) -> V:
@@ -83,3 +126,25 @@ def format_each(
     if not alerts:
         raise FormatterError("; ".join(problems))
     raise PartialFormatError(alerts, problems)
+
+
+def format_one_or_many(
+    payload: Any, format_one: Callable[[Any], AlertDto], *, what: str, label: str = "alerts"
+) -> list[AlertDto]:
+    """A body that is one entry (a JSON object) or a non-empty list of them (replays,
+    batching proxies); `what` names the entry in the error for anything else."""
+    if isinstance(payload, Mapping):
+        return [format_one(payload)]
+    if isinstance(payload, list) and payload:
+        return format_each(payload, format_one, label=label)
+    raise FormatterError(f"{what} is a JSON object (or a non-empty list of them)")
+
+
+def unmapped_fields(entry: Mapping[str, Any], mapped: frozenset[str], *, prefix: str) -> dict[str, Any]:
+    """The vendor keys no AlertDto field was taken from, kept as they came; one that
+    collides with an AlertDto field is kept as `<prefix>_<key>` instead."""
+    return {
+        f"{prefix}_{key}" if key in AlertDto.model_fields else key: value
+        for key, value in entry.items()
+        if key not in mapped
+    }

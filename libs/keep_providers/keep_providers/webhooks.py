@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["InboundWebhook", "hmac_digest", "signatures_match"]
+from keep_providers.exceptions import WebhookAuthError
+
+__all__ = ["InboundWebhook", "hmac_digest", "require_signature", "signatures_match"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +42,21 @@ def hmac_digest(
 def signatures_match(expected: str, received: str) -> bool:
     """Constant-time, so that timing tells an attacker nothing about the right value."""
     return hmac.compare_digest(expected.encode("utf-8"), received.strip().encode("utf-8"))
+
+
+def require_signature(
+    webhook: InboundWebhook,
+    header_name: str,
+    expected: str,
+    *,
+    description: str,
+    candidates: Callable[[str], Iterable[str]] = lambda header: (header,),
+) -> None:
+    """Raise WebhookAuthError unless the `header_name` header carries the hex digest
+    `expected` (case aside). `candidates` reads the signatures out of the header when it
+    holds several: any one is enough. `description` tells the sender what was expected."""
+    header = webhook.header(header_name)
+    if not header:
+        raise WebhookAuthError(f"missing {header_name} header; expected {description}")
+    if not any(signatures_match(expected, candidate.lower()) for candidate in candidates(header)):
+        raise WebhookAuthError(f"{header_name} does not match; expected {description}")

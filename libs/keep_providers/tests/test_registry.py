@@ -71,7 +71,11 @@ async def test_instances_are_cached_per_id_and_rebuilt_when_the_config_version_c
     other = await factory.instance("hook-2", "webhook", config, version="webhook:1")
     assert other is not changed
     await factory.drop_instance("hook-1")
-    assert await factory.instance("hook-1", "webhook", config, version="webhook:2") is not changed
+    rebuilt = await factory.instance("hook-1", "webhook", config, version="webhook:2")
+    assert rebuilt is not changed
+    await factory.retain({"hook-2"})
+    assert await factory.instance("hook-2", "webhook", config, version="webhook:1") is other
+    assert await factory.instance("hook-1", "webhook", config, version="webhook:2") is not rebuilt
     await factory.dispose()
 
 

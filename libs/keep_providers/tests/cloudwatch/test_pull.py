@@ -3,6 +3,8 @@ request's SigV4 signature, pages two alarms at a time and answers AWS's XML erro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from keep_providers import AlertSeverity, AlertStatus
 from keep_providers.exceptions import ProviderConfigError
 from keep_providers.http import RetryPolicy
 from keep_providers.providers.cloudwatch.provider import CloudWatchProvider
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02)
 
@@ -27,13 +31,10 @@ def provider(endpoint: str, secret: str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLE
     )
 
 
-async def test_pull_pages_through_every_alarm(fake_cloudwatch: tuple[Any, str]) -> None:
+async def test_pull_pages_through_every_alarm(fake_cloudwatch: tuple[Any, str], disposing: Disposing) -> None:
     fake, url = fake_cloudwatch
-    cloudwatch = provider(url)
-    try:
+    async with disposing(provider(url)) as cloudwatch:
         alerts = await cloudwatch.pull_alerts()
-    finally:
-        await cloudwatch.dispose()
     assert [a.name for a in alerts] == [f"queue-{i}" for i in range(5)]
     first = alerts[0]
     assert first.status is AlertStatus.FIRING
@@ -47,37 +48,30 @@ async def test_pull_pages_through_every_alarm(fake_cloudwatch: tuple[Any, str]) 
     assert {r["StateValue"] for r in fake.requests} == {"ALARM"}
 
 
-async def test_pull_retries_a_server_error(fake_cloudwatch: tuple[Any, str]) -> None:
+async def test_pull_retries_a_server_error(fake_cloudwatch: tuple[Any, str], disposing: Disposing) -> None:
     fake, url = fake_cloudwatch
     fake.fail_first = [503]
-    cloudwatch = provider(url)
-    try:
+    async with disposing(provider(url)) as cloudwatch:
         alerts = await cloudwatch.get_alerts()
-    finally:
-        await cloudwatch.dispose()
     assert len(alerts) == 5
     assert len(fake.requests) == 4
 
 
-async def test_scopes_report_a_bad_signature_as_a_reason(fake_cloudwatch: tuple[Any, str]) -> None:
+async def test_scopes_report_a_bad_signature_as_a_reason(
+    fake_cloudwatch: tuple[Any, str], disposing: Disposing
+) -> None:
     _, url = fake_cloudwatch
-    cloudwatch = provider(url, secret="not-the-secret")
-    try:
+    async with disposing(provider(url, secret="not-the-secret")) as cloudwatch:
         scopes = await cloudwatch.validate_scopes()
-    finally:
-        await cloudwatch.dispose()
     reason = scopes["cloudwatch:DescribeAlarms"]
     assert isinstance(reason, str) and "403" in reason
     assert "not-the-secret" not in reason
 
 
-async def test_scopes_pass_with_the_right_credentials(fake_cloudwatch: tuple[Any, str]) -> None:
+async def test_scopes_pass_with_the_right_credentials(fake_cloudwatch: tuple[Any, str], disposing: Disposing) -> None:
     fake, url = fake_cloudwatch
-    cloudwatch = provider(url)
-    try:
+    async with disposing(provider(url)) as cloudwatch:
         assert await cloudwatch.validate_scopes() == {"cloudwatch:DescribeAlarms": True}
-    finally:
-        await cloudwatch.dispose()
     assert fake.requests[0]["MaxRecords"] == "1"
 
 

@@ -3,11 +3,8 @@ of the Datadog API (monitors, validate, Webhooks integration)."""
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,29 +15,6 @@ from starlette.routing import Route
 
 API_KEY = "dd-api-key-0123456789abcdef"
 APP_KEY = "dd-app-key-fedcba9876543210"
-PAYLOADS = Path(__file__).parent / "payloads"
-
-
-@pytest.fixture
-def firing_body() -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((PAYLOADS / "firing.json").read_text())
-    return body
-
-
-@pytest.fixture
-def webhook_body(firing_body: dict[str, Any]) -> Callable[..., dict[str, Any]]:
-    """The firing body with fields replaced (None removes a field)."""
-
-    def make(**changes: Any) -> dict[str, Any]:
-        body = copy.deepcopy(firing_body)
-        for key, value in changes.items():
-            if value is None:
-                body.pop(key, None)
-            else:
-                body[key] = value
-        return body
-
-    return make
 
 
 def monitor(monitor_id: int, *, groups: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from keep_providers.exceptions import OutboundError, ProviderConfigError, Webhoo
 from keep_providers.http import RetryPolicy
 from keep_providers.providers.datadog.provider import DatadogProvider
 from keep_providers.webhooks import InboundWebhook
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 API_KEY = "dd-api-key-0123456789abcdef"
 APP_KEY = "dd-app-key-fedcba9876543210"
@@ -24,17 +27,14 @@ def make_provider(base_url: str, **overrides: Any) -> DatadogProvider:
 
 
 async def test_pull_pages_through_monitors(
-    fake_datadog: tuple[Any, str], monitor_factory: Callable[..., dict[str, Any]]
+    fake_datadog: tuple[Any, str], monitor_factory: Callable[..., dict[str, Any]], disposing: Disposing
 ) -> None:
     fake, url = fake_datadog
     fake.monitors = [monitor_factory(i) for i in range(1, 150)]  # OK monitors: no alerts
     fake.monitors.append(monitor_factory(500, groups={"host:a,env:prod": "Alert", "host:b,env:prod": "OK"}))
     fake.monitors.append(monitor_factory(501, groups={"host:c": "Warn"}, priority=1))
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         alerts = await provider.pull_alerts()
-    finally:
-        await provider.dispose()
     assert [a.fingerprint for a in alerts] == ["500:env:prod,host:a", "501:host:c"]
     pages = [params["page"] for method, path, params in fake.requests if path == "/api/v1/monitor"]
     assert pages == ["0", "1"]
@@ -49,32 +49,29 @@ async def test_pull_pages_through_monitors(
 
 
 async def test_pulled_and_pushed_alerts_share_the_fingerprint(
-    fake_datadog: tuple[Any, str], monitor_factory: Callable[..., dict[str, Any]], firing_body: dict[str, Any]
+    fake_datadog: tuple[Any, str],
+    monitor_factory: Callable[..., dict[str, Any]],
+    firing_body: dict[str, Any],
+    disposing: Disposing,
 ) -> None:
     fake, url = fake_datadog
     fake.monitors = [monitor_factory(148293017, groups={"env:prod,host:web-1": "Alert"})]
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         [pulled] = await provider.get_alerts()
-    finally:
-        await provider.dispose()
     [pushed] = DatadogProvider.format_alerts(firing_body, {})
     assert pulled.fingerprint == pushed.fingerprint
 
 
 async def test_muted_monitor_groups_are_suppressed(
-    fake_datadog: tuple[Any, str], monitor_factory: Callable[..., dict[str, Any]]
+    fake_datadog: tuple[Any, str], monitor_factory: Callable[..., dict[str, Any]], disposing: Disposing
 ) -> None:
     fake, url = fake_datadog
     fake.monitors = [
         monitor_factory(7, groups={"host:a": "Alert", "host:b": "No Data"}, options={"silenced": {"host:a": None}}),
         monitor_factory(8, overall_state="Alert", options={"silenced": {"*": 1900000000}}),
     ]
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         alerts = await provider.get_alerts()
-    finally:
-        await provider.dispose()
     by_fp = {a.fingerprint: a for a in alerts}
     assert by_fp["7:host:a"].status is AlertStatus.SUPPRESSED
     assert by_fp["7:host:b"].status is AlertStatus.FIRING
@@ -83,72 +80,56 @@ async def test_muted_monitor_groups_are_suppressed(
     assert by_fp["8"].status is AlertStatus.SUPPRESSED
 
 
-async def test_rate_limit_then_success(fake_datadog: tuple[Any, str]) -> None:
+async def test_rate_limit_then_success(fake_datadog: tuple[Any, str], disposing: Disposing) -> None:
     fake, url = fake_datadog
     fake.failures = [429, 503]
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         assert await provider.get_alerts() == []
-    finally:
-        await provider.dispose()
     assert len(fake.requests) == 3
 
 
-async def test_auth_failure_names_host_and_status_not_the_key(fake_datadog: tuple[Any, str]) -> None:
+async def test_auth_failure_names_host_and_status_not_the_key(
+    fake_datadog: tuple[Any, str], disposing: Disposing
+) -> None:
     _, url = fake_datadog
-    provider = make_provider(url, api_key="wrong-key-value")
-    try:
+    async with disposing(make_provider(url, api_key="wrong-key-value")) as provider:
         with pytest.raises(OutboundError) as caught:
             await provider.get_alerts()
-    finally:
-        await provider.dispose()
     assert caught.value.status_code == 403
     assert "403" in str(caught.value) and "127.0.0.1" in str(caught.value)
     assert "wrong-key-value" not in str(caught.value)
 
 
-async def test_scopes_all_granted(fake_datadog: tuple[Any, str]) -> None:
+async def test_scopes_all_granted(fake_datadog: tuple[Any, str], disposing: Disposing) -> None:
     _, url = fake_datadog
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         assert await provider.validate_scopes() == {
             "api_key": True,
             "monitors_read": True,
             "integrations_manage": True,
         }
-    finally:
-        await provider.dispose()
 
 
-async def test_scopes_report_reasons(fake_datadog: tuple[Any, str]) -> None:
+async def test_scopes_report_reasons(fake_datadog: tuple[Any, str], disposing: Disposing) -> None:
     fake, url = fake_datadog
     fake.app_key_scopes = {"monitors_read"}
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         scopes = await provider.validate_scopes()
-    finally:
-        await provider.dispose()
     assert scopes["api_key"] is True and scopes["monitors_read"] is True
     reason = scopes["integrations_manage"]
     assert isinstance(reason, str) and "integrations_manage" in reason and "403" in reason
 
-    provider = make_provider(url, api_key="bad")
-    try:
+    async with disposing(make_provider(url, api_key="bad")) as provider:
         scopes = await provider.validate_scopes()
-    finally:
-        await provider.dispose()
     assert all(isinstance(reason, str) and "403" in reason for reason in scopes.values())
     assert "API key is not valid" in str(scopes["api_key"])
 
 
-async def test_setup_webhook_creates_then_updates(fake_datadog: tuple[Any, str]) -> None:
+async def test_setup_webhook_creates_then_updates(fake_datadog: tuple[Any, str], disposing: Disposing) -> None:
     fake, url = fake_datadog
-    provider = make_provider(url, webhook_secret="s3cret-value")
-    try:
+    async with disposing(make_provider(url, webhook_secret="s3cret-value")) as provider:
         first = await provider.setup_webhook("tenant-a", "https://keep.example.com/", "keep-api-key")
         second = await provider.setup_webhook("tenant-a", "https://keep2.example.com", "keep-api-key-2")
-    finally:
-        await provider.dispose()
     assert first["action"] == "created" and second["action"] == "updated"
     assert first["webhook"] == "keep-aiops-dd-test"
     assert first["mention"] == "@webhook-keep-aiops-dd-test"
@@ -165,15 +146,12 @@ async def test_setup_webhook_creates_then_updates(fake_datadog: tuple[Any, str])
     assert "keep-api-key" not in json.dumps(first) + json.dumps(second)
 
 
-async def test_setup_webhook_without_permission_fails(fake_datadog: tuple[Any, str]) -> None:
+async def test_setup_webhook_without_permission_fails(fake_datadog: tuple[Any, str], disposing: Disposing) -> None:
     fake, url = fake_datadog
     fake.app_key_scopes = set()
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         with pytest.raises(OutboundError) as caught:
             await provider.setup_webhook("t", "https://keep.example.com", "k")
-    finally:
-        await provider.dispose()
     assert caught.value.status_code == 403
     assert fake.webhooks == {}
 

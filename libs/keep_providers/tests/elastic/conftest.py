@@ -12,7 +12,6 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-PAYLOADS = Path(__file__).parent / "payloads"
 API_KEY = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
 
 
@@ -32,12 +30,6 @@ def render_mustache(template: str, variables: dict[str, str]) -> str:
         return json.dumps(variables.get(match.group(1), ""))[1:-1]
 
     return re.sub(r"\{\{([^}]+)\}\}", value, template)
-
-
-@pytest.fixture
-def firing_body() -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((PAYLOADS / "firing.json").read_text())
-    return body
 
 
 @pytest.fixture

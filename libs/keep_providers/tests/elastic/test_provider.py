@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -11,6 +13,8 @@ from keep_providers.exceptions import OutboundError, ProviderConfigError
 from keep_providers.http import RetryPolicy
 from keep_providers.providers.elastic.provider import ElasticProvider
 from keep_providers.providers.elastic.templates import KIBANA_BODY_TEMPLATE
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01)
 
@@ -34,37 +38,28 @@ def test_config_fields() -> None:
     assert isinstance(ElasticProvider("e", {}), BaseProvider)
 
 
-async def test_scopes_granted(fake_kibana: Any, kibana_api_key: str) -> None:
+async def test_scopes_granted(fake_kibana: Any, kibana_api_key: str, disposing: Disposing) -> None:
     state, url = fake_kibana
-    elastic = provider(url, kibana_api_key)
-    try:
+    async with disposing(provider(url, kibana_api_key)) as elastic:
         assert await elastic.validate_scopes() == {"read:alerting": True, "read:connectors": True}
-    finally:
-        await elastic.dispose()
     assert state.requests[0]["headers"]["authorization"] == f"ApiKey {kibana_api_key}"
 
 
-async def test_scopes_bad_key_reason_without_secret(fake_kibana: Any) -> None:
+async def test_scopes_bad_key_reason_without_secret(fake_kibana: Any, disposing: Disposing) -> None:
     _, url = fake_kibana
-    elastic = provider(url, "wrong-key-value")
-    try:
+    async with disposing(provider(url, "wrong-key-value")) as elastic:
         scopes = await elastic.validate_scopes()
-    finally:
-        await elastic.dispose()
     assert scopes["read:alerting"] == (
         "Kibana answered 401: [security_exception]: unable to authenticate with provided credentials"
     )
     assert all("wrong-key-value" not in str(reason) for reason in scopes.values())
 
 
-async def test_scopes_missing_connector_privilege(fake_kibana: Any, kibana_api_key: str) -> None:
+async def test_scopes_missing_connector_privilege(fake_kibana: Any, kibana_api_key: str, disposing: Disposing) -> None:
     state, url = fake_kibana
     state.forbidden.add("/api/actions/connectors")
-    elastic = provider(url, kibana_api_key)
-    try:
+    async with disposing(provider(url, kibana_api_key)) as elastic:
         scopes = await elastic.validate_scopes()
-    finally:
-        await elastic.dispose()
     assert scopes == {
         "read:alerting": True,
         "read:connectors": "Kibana answered 403: Unauthorized to access actions/connectors",
@@ -79,14 +74,11 @@ async def test_scopes_unconfigured() -> None:
     }
 
 
-async def test_setup_webhook_creates_then_updates(fake_kibana: Any, kibana_api_key: str) -> None:
+async def test_setup_webhook_creates_then_updates(fake_kibana: Any, kibana_api_key: str, disposing: Disposing) -> None:
     state, url = fake_kibana
-    elastic = provider(url, kibana_api_key)
-    try:
+    async with disposing(provider(url, kibana_api_key)) as elastic:
         first = await elastic.setup_webhook("acme", "https://keep.example.com/", "keep-secret-key")
         second = await elastic.setup_webhook("acme", "https://keep2.example.com", "rotated-key")
-    finally:
-        await elastic.dispose()
     assert len(state.connectors) == 1
     connector = next(iter(state.connectors.values()))
     assert connector["name"] == "keep-aiops-acme"
@@ -104,26 +96,22 @@ async def test_setup_webhook_creates_then_updates(fake_kibana: Any, kibana_api_k
     assert all(r["headers"]["kbn-xsrf"] for r in writes)
 
 
-async def test_setup_webhook_in_a_space_retries_unavailable(fake_kibana: Any, kibana_api_key: str) -> None:
+async def test_setup_webhook_in_a_space_retries_unavailable(
+    fake_kibana: Any, kibana_api_key: str, disposing: Disposing
+) -> None:
     state, url = fake_kibana
     state.failures["/s/ops/api/actions/connectors"] = [503]
-    elastic = provider(url, kibana_api_key, space_id="ops")
-    try:
+    async with disposing(provider(url, kibana_api_key, space_id="ops")) as elastic:
         result = await elastic.setup_webhook("acme", "https://keep.example.com", "k")
-    finally:
-        await elastic.dispose()
     assert result["action"] == "created"
     paths = [r["path"] for r in state.requests]
     assert paths == ["/s/ops/api/actions/connectors", "/s/ops/api/actions/connectors", "/s/ops/api/actions/connector"]
 
 
-async def test_setup_webhook_refused_names_host_and_status_only(fake_kibana: Any) -> None:
+async def test_setup_webhook_refused_names_host_and_status_only(fake_kibana: Any, disposing: Disposing) -> None:
     _, url = fake_kibana
-    elastic = provider(url, "bad-key-123")
-    try:
+    async with disposing(provider(url, "bad-key-123")) as elastic:
         with pytest.raises(OutboundError) as caught:
             await elastic.setup_webhook("acme", "https://keep.example.com", "keep-key")
-    finally:
-        await elastic.dispose()
     assert caught.value.status_code == 401
     assert "bad-key-123" not in str(caught.value) and "keep-key" not in str(caught.value)

@@ -11,7 +11,6 @@ import copy
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-PAYLOADS = Path(__file__).parent / "payloads"
 
 ALL_ACTIONS = frozenset(
     {"alert.instances:read", "alert.rules:read", "alert.provisioning:read", "alert.provisioning:write"}
@@ -200,9 +197,3 @@ async def make_provider(grafana: FakeGrafana) -> AsyncIterator[Callable[..., Gra
     yield make
     for provider in made:
         await provider.dispose()
-
-
-@pytest.fixture
-def payload() -> Callable[[str], Any]:
-    """`payload("firing")`: a body from payloads/, fresh for each call."""
-    return lambda name: json.loads((PAYLOADS / f"{name}.json").read_text())

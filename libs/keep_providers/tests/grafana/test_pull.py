@@ -4,6 +4,7 @@ against the fake Grafana API."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from keep_providers.providers.grafana.provider import GrafanaProvider
 
 Payload = Callable[[str], Any]
 MakeProvider = Callable[..., GrafanaProvider]
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 
 def api_alert(**overrides: Any) -> dict[str, Any]:
@@ -144,15 +146,12 @@ async def test_answer_that_is_not_a_list_is_an_outbound_error(grafana: Any, make
         await make_provider().get_alerts()
 
 
-async def test_without_tls_verification_the_provider_still_talks_plain_http(grafana: Any) -> None:
+async def test_without_tls_verification_the_provider_still_talks_plain_http(grafana: Any, disposing: Disposing) -> None:
     grafana.alerts = [api_alert()]
-    provider = GrafanaProvider(
-        "test-id", {"host": grafana.url, "token": "glsa_admin_0123456789abcdef", "verify_tls": False}
-    )
-    try:
+    async with disposing(
+        GrafanaProvider("test-id", {"host": grafana.url, "token": "glsa_admin_0123456789abcdef", "verify_tls": False})
+    ) as provider:
         assert [a.fingerprint for a in await provider.get_alerts()] == ["c6eadffa33fcdf37"]
-    finally:
-        await provider.dispose()
 
 
 # --- health report -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from keep_providers import ProvidersFactory
 from keep_providers.config import describe_config, public_config
 from keep_providers.exceptions import ProviderConfigError
 from keep_providers.providers.grafana.provider import GrafanaProvider
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 MakeProvider = Callable[..., GrafanaProvider]
 SCOPES = ["alert.instances:read", "alert.rules:read", "alert.provisioning:read", "alert.provisioning:write"]
@@ -46,12 +49,9 @@ async def test_invalid_token_is_a_reason_for_every_scope(grafana: Any, make_prov
     assert not any("glsa_" in str(reason) for reason in results.values())
 
 
-async def test_unreachable_grafana_is_a_reason_not_an_exception() -> None:
-    provider = GrafanaProvider("test-id", {"host": "http://127.0.0.1:9", "token": "glsa_x"})
-    try:
+async def test_unreachable_grafana_is_a_reason_not_an_exception(disposing: Disposing) -> None:
+    async with disposing(GrafanaProvider("test-id", {"host": "http://127.0.0.1:9", "token": "glsa_x"})) as provider:
         results = await provider.validate_scopes()
-    finally:
-        await provider.dispose()
     assert results == dict.fromkeys(SCOPES, "Grafana unreachable: ConnectError")
 
 

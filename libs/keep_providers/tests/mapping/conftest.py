@@ -8,24 +8,12 @@ under `data.items`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from keep_providers.providers.mapping.config import MappingConfig
 from keep_providers.providers.mapping.provider import MappingProvider
-
-PAYLOADS = Path(__file__).parent / "payloads"
-
-
-@pytest.fixture
-def load_payload() -> Callable[[str], Any]:
-    def load(name: str) -> Any:
-        return json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
-
-    return load
 
 
 @pytest.fixture

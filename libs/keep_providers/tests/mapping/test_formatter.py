@@ -16,7 +16,7 @@ from keep_providers.providers.mapping.formatter import MAX_PAYLOAD_CHARS, format
 from keep_providers.providers.mapping.provider import MappingProvider
 
 MakeConfig = Callable[..., MappingConfig]
-LoadPayload = Callable[[str], Any]
+Payload = Callable[[str], Any]
 
 
 def one(alerts: list[AlertDto]) -> AlertDto:
@@ -42,9 +42,9 @@ def test_without_an_installed_instance_the_body_is_refused_saying_how_to_post() 
 # --- Checkmk-like notification (one object body) -------------------------------------
 
 
-def test_checkmk_service_problem(make_config: MakeConfig, load_payload: LoadPayload, checkmk_config: Any) -> None:
+def test_checkmk_service_problem(make_config: MakeConfig, payload: Payload, checkmk_config: Any) -> None:
     config = make_config(checkmk_config)
-    body = load_payload("checkmk_service_problem")
+    body = payload("checkmk_service_problem")
     alert = one(
         MappingProvider.format_alerts(body, {"content-type": "application/json"}, provider_id="cmk", config=config)
     )
@@ -73,10 +73,10 @@ def test_checkmk_service_problem(make_config: MakeConfig, load_payload: LoadPayl
 
 
 def test_checkmk_recovery_resolves_the_same_alert(
-    make_config: MakeConfig, load_payload: LoadPayload, checkmk_config: Any
+    make_config: MakeConfig, payload: Payload, checkmk_config: Any
 ) -> None:
     config = make_config(checkmk_config)
-    problem = load_payload("checkmk_service_problem")
+    problem = payload("checkmk_service_problem")
     recovery = {**problem, "notification_type": "RECOVERY", "service_state": "OK", "service_output": "OK - 41% used"}
     fired = one(MappingProvider.format_alerts(problem, {}, config=config))
     resolved = one(MappingProvider.format_alerts(recovery, {}, config=config))
@@ -86,10 +86,10 @@ def test_checkmk_recovery_resolves_the_same_alert(
 
 
 def test_checkmk_same_check_on_another_host_is_another_alert(
-    make_config: MakeConfig, load_payload: LoadPayload, checkmk_config: Any
+    make_config: MakeConfig, payload: Payload, checkmk_config: Any
 ) -> None:
     config = make_config(checkmk_config)
-    first = load_payload("checkmk_service_problem")
+    first = payload("checkmk_service_problem")
     other_host = {**first, "host": "db-02.example.org"}
     fingerprints = {
         one(MappingProvider.format_alerts(body, {}, config=config)).fingerprint for body in (first, other_host)
@@ -100,8 +100,8 @@ def test_checkmk_same_check_on_another_host_is_another_alert(
 # --- custom cron job monitor: a fingerprint expression --------------------------------
 
 
-def test_cron_job_failure(make_config: MakeConfig, load_payload: LoadPayload, cron_config: Any) -> None:
-    alert = one(MappingProvider.format_alerts(load_payload("cron_job_failed"), {}, config=make_config(cron_config)))
+def test_cron_job_failure(make_config: MakeConfig, payload: Payload, cron_config: Any) -> None:
+    alert = one(MappingProvider.format_alerts(payload("cron_job_failed"), {}, config=make_config(cron_config)))
     assert alert.name == "Cron job Nightly backup"
     assert alert.fingerprint == "production/nightly-backup"
     assert (alert.status, alert.severity) == (AlertStatus.FIRING, AlertSeverity.HIGH)
@@ -114,11 +114,9 @@ def test_cron_job_failure(make_config: MakeConfig, load_payload: LoadPayload, cr
     assert extra(alert) == {"runId": "run-20261128-0200"}  # keep_payload is off
 
 
-def test_cron_job_success_resolves_the_failure(
-    make_config: MakeConfig, load_payload: LoadPayload, cron_config: Any
-) -> None:
+def test_cron_job_success_resolves_the_failure(make_config: MakeConfig, payload: Payload, cron_config: Any) -> None:
     config = make_config(cron_config)
-    failed = load_payload("cron_job_failed")
+    failed = payload("cron_job_failed")
     succeeded = copy.deepcopy(failed)
     succeeded["event"] = "job.succeeded"
     succeeded["run"].update({"id": "run-20261129-0200", "exit_code": 0, "log_tail": "sent 1.2 GB"})
@@ -128,21 +126,19 @@ def test_cron_job_success_resolves_the_failure(
     assert extra(second)["runId"] == "run-20261129-0200"
 
 
-def test_the_same_body_twice_is_the_same_alert(
-    make_config: MakeConfig, load_payload: LoadPayload, cron_config: Any
-) -> None:
+def test_the_same_body_twice_is_the_same_alert(make_config: MakeConfig, payload: Payload, cron_config: Any) -> None:
     config = make_config(cron_config)
-    body = load_payload("cron_job_failed")
+    body = payload("cron_job_failed")
     first, second = (one(MappingProvider.format_alerts(body, {}, config=config)) for _ in range(2))
     assert first.fingerprint == second.fingerprint
     assert first.model_dump(exclude={"lastReceived"}) == second.model_dump(exclude={"lastReceived"})
 
 
 def test_a_fingerprint_expression_yielding_nothing_falls_back_to_the_fields(
-    make_config: MakeConfig, load_payload: LoadPayload, cron_config: Any
+    make_config: MakeConfig, payload: Payload, cron_config: Any
 ) -> None:
     cron_config["fields"]["fingerprint"] = "$.job.uuid"
-    alert = one(MappingProvider.format_alerts(load_payload("cron_job_failed"), {}, config=make_config(cron_config)))
+    alert = one(MappingProvider.format_alerts(payload("cron_job_failed"), {}, config=make_config(cron_config)))
     assert alert.fingerprint == fingerprint_from_fields(
         {
             "name": "Cron job Nightly backup",
@@ -160,8 +156,8 @@ def test_a_fingerprint_expression_yielding_nothing_falls_back_to_the_fields(
 # --- a list body: one alert per element -----------------------------------------------
 
 
-def test_uptime_checks_list(make_config: MakeConfig, load_payload: LoadPayload, uptime_config: Any) -> None:
-    down, up = MappingProvider.format_alerts(load_payload("uptime_checks_list"), {}, config=make_config(uptime_config))
+def test_uptime_checks_list(make_config: MakeConfig, payload: Payload, uptime_config: Any) -> None:
+    down, up = MappingProvider.format_alerts(payload("uptime_checks_list"), {}, config=make_config(uptime_config))
     assert (down.name, down.status, down.severity) == ("Uptime check homepage", AlertStatus.FIRING, AlertSeverity.HIGH)
     assert (up.name, up.status, up.severity) == ("Uptime check api-health", AlertStatus.RESOLVED, AlertSeverity.INFO)
     assert down.description == "timeout after 10000 ms"
@@ -175,8 +171,8 @@ def test_uptime_checks_list(make_config: MakeConfig, load_payload: LoadPayload, 
 # --- a nested `$.data.items[*]` body, with unicode and the whole body in reach ----------
 
 
-def test_observer_items(make_config: MakeConfig, load_payload: LoadPayload, observer_config: Any) -> None:
-    body = load_payload("observer_items")
+def test_observer_items(make_config: MakeConfig, payload: Payload, observer_config: Any) -> None:
+    body = payload("observer_items")
     opened, acked, closed = MappingProvider.format_alerts(body, {}, config=make_config(observer_config))
     assert [a.fingerprint for a in (opened, acked, closed)] == ["evt-9001", "evt-9002", "evt-9003"]
     assert [a.status for a in (opened, acked, closed)] == [
@@ -200,18 +196,18 @@ def test_observer_items(make_config: MakeConfig, load_payload: LoadPayload, obse
 
 
 def test_alerts_path_naming_the_list_itself_takes_its_elements(
-    make_config: MakeConfig, load_payload: LoadPayload, observer_config: Any
+    make_config: MakeConfig, payload: Payload, observer_config: Any
 ) -> None:
     observer_config["alerts_path"] = "$.data.items"
-    alerts = format_mapped(load_payload("observer_items"), {}, make_config(observer_config))
+    alerts = format_mapped(payload("observer_items"), {}, make_config(observer_config))
     assert [alert.fingerprint for alert in alerts] == ["evt-9001", "evt-9002", "evt-9003"]
 
 
 def test_alerts_path_with_a_filter_selects_entries(
-    make_config: MakeConfig, load_payload: LoadPayload, observer_config: Any
+    make_config: MakeConfig, payload: Payload, observer_config: Any
 ) -> None:
     observer_config["alerts_path"] = "$.data.items[?(@.state != 'closed')]"
-    alerts = format_mapped(load_payload("observer_items"), {}, make_config(observer_config))
+    alerts = format_mapped(payload("observer_items"), {}, make_config(observer_config))
     assert [alert.fingerprint for alert in alerts] == ["evt-9001", "evt-9002"]
 
 
@@ -367,11 +363,9 @@ def test_a_template_that_breaks_the_sandbox_at_render_costs_its_field(make_confi
     ]
 
 
-def test_one_bad_entry_costs_only_itself(
-    make_config: MakeConfig, load_payload: LoadPayload, uptime_config: Any
-) -> None:
+def test_one_bad_entry_costs_only_itself(make_config: MakeConfig, payload: Payload, uptime_config: Any) -> None:
     uptime_config["fields"]["name"] = "$.check"
-    good, _ = load_payload("uptime_checks_list")
+    good, _ = payload("uptime_checks_list")
     body = [good, {"target": "https://nameless.example.org"}, {"check": {"an": "object"}}, "text entry"]
     with pytest.raises(PartialFormatError) as caught:
         MappingProvider.format_alerts(body, {}, provider_id="uptime", config=make_config(uptime_config))

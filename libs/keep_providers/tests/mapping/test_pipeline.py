@@ -17,7 +17,7 @@ def test_an_installed_mapping_turns_a_custom_body_into_alerts(
     stack: Any,
     services: Any,
     wait_until: Callable[..., Any],
-    load_payload: Callable[[str], Any],
+    payload: Callable[[str], Any],
     observer_config: dict[str, Any],
 ) -> None:
     services.start("normalizer", stack.env)
@@ -57,7 +57,7 @@ def test_an_installed_mapping_turns_a_custom_body_into_alerts(
     assert endpoint == f"/api/alerts/event/mapping?provider_id={installed.json()['id']}"
     assert installed.json()["config"]["alerts_path"] == "$.data.items[*]"
 
-    body = load_payload("observer_items")
+    body = payload("observer_items")
     accepted = client.post(endpoint, json=body)
     assert accepted.status_code == 202, accepted.text
 

@@ -3,11 +3,8 @@ fake of NerdGraph that answers like the real one (200 with `errors` when it refu
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,27 +15,6 @@ from starlette.routing import Route
 
 USER_KEY = "NRAK-TESTKEY0123456789"
 ACCOUNT_ID = 4420147
-PAYLOADS = Path(__file__).parent / "payloads"
-
-
-@pytest.fixture
-def firing_body() -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((PAYLOADS / "firing.json").read_text())
-    return body
-
-
-@pytest.fixture
-def webhook_body(firing_body: dict[str, Any]) -> Callable[..., dict[str, Any]]:
-    def make(**changes: Any) -> dict[str, Any]:
-        body = copy.deepcopy(firing_body)
-        for key, value in changes.items():
-            if value is None:
-                body.pop(key, None)
-            else:
-                body[key] = value
-        return body
-
-    return make
 
 
 def issue(number: int, **extra: Any) -> dict[str, Any]:

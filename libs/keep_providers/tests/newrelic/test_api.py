@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from keep_providers import AlertSeverity, AlertStatus
 from keep_providers.exceptions import OutboundError, ProviderConfigError
 from keep_providers.http import RetryPolicy
 from keep_providers.providers.newrelic.provider import NewRelicProvider
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 USER_KEY = "NRAK-TESTKEY0123456789"
 ACCOUNT_ID = 4420147
@@ -22,15 +25,12 @@ def make_provider(url: str, **overrides: Any) -> NewRelicProvider:
 
 
 async def test_pull_follows_the_cursor(
-    fake_nerdgraph: tuple[Any, str], issue_factory: Callable[..., dict[str, Any]]
+    fake_nerdgraph: tuple[Any, str], issue_factory: Callable[..., dict[str, Any]], disposing: Disposing
 ) -> None:
     fake, url = fake_nerdgraph
     fake.issues = [issue_factory(n) for n in range(5)]
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         alerts = await provider.pull_alerts()
-    finally:
-        await provider.dispose()
     assert [a.fingerprint for a in alerts] == [f"issue-{n}" for n in range(5)]
     assert [body["variables"]["cursor"] for body in fake.bodies] == [None, "2", "4"]
     assert "states: [ACTIVATED, CREATED]" in fake.bodies[0]["query"]
@@ -43,63 +43,45 @@ async def test_pull_follows_the_cursor(
 
 
 async def test_server_error_then_success(
-    fake_nerdgraph: tuple[Any, str], issue_factory: Callable[..., dict[str, Any]]
+    fake_nerdgraph: tuple[Any, str], issue_factory: Callable[..., dict[str, Any]], disposing: Disposing
 ) -> None:
     fake, url = fake_nerdgraph
     fake.issues = [issue_factory(1)]
     fake.failures = [502, 429]
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         alerts = await provider.get_alerts()
-    finally:
-        await provider.dispose()
     assert [a.fingerprint for a in alerts] == ["issue-1"]
     assert len(fake.bodies) == 3
 
 
-async def test_invalid_key_is_an_error_without_the_key(fake_nerdgraph: tuple[Any, str]) -> None:
+async def test_invalid_key_is_an_error_without_the_key(fake_nerdgraph: tuple[Any, str], disposing: Disposing) -> None:
     _, url = fake_nerdgraph
-    provider = make_provider(url, api_key="NRAK-WRONGWRONG")
-    try:
+    async with disposing(make_provider(url, api_key="NRAK-WRONGWRONG")) as provider:
         with pytest.raises(OutboundError) as caught:
             await provider.get_alerts()
-    finally:
-        await provider.dispose()
     assert caught.value.status_code == 401
     assert "NRAK-WRONGWRONG" not in str(caught.value)
 
 
-async def test_graphql_errors_in_a_200_are_errors(fake_nerdgraph: tuple[Any, str]) -> None:
+async def test_graphql_errors_in_a_200_are_errors(fake_nerdgraph: tuple[Any, str], disposing: Disposing) -> None:
     _, url = fake_nerdgraph
-    provider = make_provider(url, account_id=1)
-    try:
+    async with disposing(make_provider(url, account_id=1)) as provider:
         with pytest.raises(OutboundError) as caught:
             await provider.get_alerts()
-    finally:
-        await provider.dispose()
     assert "FORBIDDEN" in str(caught.value)
 
 
-async def test_scopes(fake_nerdgraph: tuple[Any, str]) -> None:
+async def test_scopes(fake_nerdgraph: tuple[Any, str], disposing: Disposing) -> None:
     _, url = fake_nerdgraph
-    provider = make_provider(url)
-    try:
+    async with disposing(make_provider(url)) as provider:
         assert await provider.validate_scopes() == {"user_key": True, "ai.issues:read": True}
-    finally:
-        await provider.dispose()
 
-    provider = make_provider(url, account_id=1)
-    try:
+    async with disposing(make_provider(url, account_id=1)) as provider:
         scopes = await provider.validate_scopes()
-    finally:
-        await provider.dispose()
     assert scopes == {"user_key": True, "ai.issues:read": "FORBIDDEN: Access denied."}
 
-    provider = make_provider(url, api_key="NRAK-BAD")
-    try:
+    async with disposing(make_provider(url, api_key="NRAK-BAD")) as provider:
         scopes = await provider.validate_scopes()
-    finally:
-        await provider.dispose()
     assert all(isinstance(reason, str) and "401" in reason for reason in scopes.values())
 
 

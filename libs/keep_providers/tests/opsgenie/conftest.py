@@ -8,10 +8,8 @@ offset/limit and an absolute `next` link on the last page left out.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,14 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-PAYLOADS = Path(__file__).parent / "payloads"
 API_KEY = "eb243592-faa2-4ba2-a551q-1afdf565c889"
-
-
-@pytest.fixture
-def firing_body() -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((PAYLOADS / "firing.json").read_text())
-    return body
 
 
 @pytest.fixture

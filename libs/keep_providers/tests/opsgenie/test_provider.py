@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from keep_providers.config import describe_config
 from keep_providers.exceptions import OutboundError, ProviderConfigError
 from keep_providers.http import RetryPolicy
 from keep_providers.providers.opsgenie.provider import OpsgenieProvider
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01)
 Record = Callable[..., dict[str, Any]]
@@ -36,15 +39,12 @@ def test_config_and_capabilities() -> None:
 
 
 async def test_pull_follows_pages_and_only_open(
-    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record
+    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record, disposing: Disposing
 ) -> None:
     state, url = fake_opsgenie
     state.alerts = [make_api_alert(n) for n in range(1, 251)] + [make_api_alert(999, status="closed")]
-    og = provider(url, opsgenie_api_key)
-    try:
+    async with disposing(provider(url, opsgenie_api_key)) as og:
         alerts = await og.pull_alerts()
-    finally:
-        await og.dispose()
     assert len(alerts) == 250
     assert [r["params"].get("offset") for r in state.requests] == ["0", "100", "200"]
     assert state.requests[0]["params"]["query"] == "status:open"
@@ -60,15 +60,12 @@ async def test_pull_follows_pages_and_only_open(
 
 
 async def test_pulled_alert_matches_the_webhook_fingerprint(
-    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record, firing_body: dict[str, Any]
+    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record, firing_body: dict[str, Any], disposing: Disposing
 ) -> None:
     state, url = fake_opsgenie
     state.alerts = [make_api_alert(1, alias="disk-usage-db-1", acknowledged=True, priority="P1")]
-    og = provider(url, opsgenie_api_key)
-    try:
+    async with disposing(provider(url, opsgenie_api_key)) as og:
         [pulled] = await og.pull_alerts()
-    finally:
-        await og.dispose()
     [pushed] = OpsgenieProvider.format_alerts(firing_body, {})
     assert pulled.fingerprint == pushed.fingerprint
     assert pulled.status is AlertStatus.ACKNOWLEDGED
@@ -76,56 +73,46 @@ async def test_pulled_alert_matches_the_webhook_fingerprint(
 
 
 async def test_pull_retries_429_then_succeeds(
-    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record
+    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record, disposing: Disposing
 ) -> None:
     state, url = fake_opsgenie
     state.alerts = [make_api_alert(1, snoozed=True)]
     state.failures["/v2/alerts"] = [(429, {"Retry-After": "0"}), (503, {})]
-    og = provider(url, opsgenie_api_key)
-    try:
+    async with disposing(provider(url, opsgenie_api_key)) as og:
         alerts = await og.get_alerts()
-    finally:
-        await og.dispose()
     assert [a.status for a in alerts] == [AlertStatus.SUPPRESSED]
     assert len(state.requests) == 3
 
 
-async def test_pull_skips_a_bad_record(fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record) -> None:
+async def test_pull_skips_a_bad_record(
+    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record, disposing: Disposing
+) -> None:
     state, url = fake_opsgenie
     state.alerts = [make_api_alert(1), make_api_alert(2, id=None, alias=None), make_api_alert(3, message="")]
-    og = provider(url, opsgenie_api_key)
-    try:
+    async with disposing(provider(url, opsgenie_api_key)) as og:
         alerts = await og.get_alerts()
-    finally:
-        await og.dispose()
     assert [a.fingerprint for a in alerts] == ["alias-1", "alias-3"]
     assert alerts[1].name == "alias-3"
 
 
-async def test_pull_bad_key_raises_without_secret(fake_opsgenie: Any) -> None:
+async def test_pull_bad_key_raises_without_secret(fake_opsgenie: Any, disposing: Disposing) -> None:
     _, url = fake_opsgenie
-    og = provider(url, "not-the-key-42")
-    try:
+    async with disposing(provider(url, "not-the-key-42")) as og:
         with pytest.raises(OutboundError) as caught:
             await og.get_alerts()
-    finally:
-        await og.dispose()
     assert caught.value.status_code == 401
     assert "not-the-key-42" not in str(caught.value)
 
 
 async def test_pull_refuses_paging_link_to_another_host(
-    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record
+    fake_opsgenie: Any, opsgenie_api_key: str, make_api_alert: Record, disposing: Disposing
 ) -> None:
     state, url = fake_opsgenie
     state.alerts = [make_api_alert(n) for n in range(150)]
     state.next_link_host = "https://attacker.example.net"
-    og = provider(url, opsgenie_api_key)
-    try:
+    async with disposing(provider(url, opsgenie_api_key)) as og:
         with pytest.raises(OutboundError, match="leads away"):
             await og.get_alerts()
-    finally:
-        await og.dispose()
     assert len(state.requests) == 1
 
 
@@ -135,18 +122,17 @@ async def test_pull_without_key_is_a_config_error() -> None:
         await og.get_alerts()
 
 
-async def test_incidents(fake_opsgenie: Any, opsgenie_api_key: str, make_api_incident: Record) -> None:
+async def test_incidents(
+    fake_opsgenie: Any, opsgenie_api_key: str, make_api_incident: Record, disposing: Disposing
+) -> None:
     state, url = fake_opsgenie
     state.incidents = [
         make_api_incident(1),
         make_api_incident(2, priority="P4"),
         make_api_incident(3, status="resolved"),
     ]
-    og = provider(url, opsgenie_api_key)
-    try:
+    async with disposing(provider(url, opsgenie_api_key)) as og:
         incidents = await og.get_incidents()
-    finally:
-        await og.dispose()
     assert [i.title for i in incidents] == ["Incident 1", "Incident 2"]
     assert incidents[0].status is AlertStatus.FIRING
     assert incidents[0].severity is AlertSeverity.CRITICAL
@@ -156,14 +142,11 @@ async def test_incidents(fake_opsgenie: Any, opsgenie_api_key: str, make_api_inc
     assert state.requests[0]["path"] == "/v1/incidents"
 
 
-async def test_scopes(fake_opsgenie: Any, opsgenie_api_key: str) -> None:
+async def test_scopes(fake_opsgenie: Any, opsgenie_api_key: str, disposing: Disposing) -> None:
     state, url = fake_opsgenie
     state.forbidden.add("/v1/incidents")
-    og = provider(url, opsgenie_api_key)
-    try:
+    async with disposing(provider(url, opsgenie_api_key)) as og:
         scopes = await og.validate_scopes()
-    finally:
-        await og.dispose()
     assert scopes == {
         "alerts:read": True,
         "incidents:read": "Opsgenie answered 403: You are not authorized for this request",
@@ -171,13 +154,10 @@ async def test_scopes(fake_opsgenie: Any, opsgenie_api_key: str) -> None:
     assert state.requests[0]["params"] == {"limit": "1"}
 
 
-async def test_scopes_bad_key(fake_opsgenie: Any) -> None:
+async def test_scopes_bad_key(fake_opsgenie: Any, disposing: Disposing) -> None:
     _, url = fake_opsgenie
-    og = provider(url, "wrong-key-9")
-    try:
+    async with disposing(provider(url, "wrong-key-9")) as og:
         scopes = await og.validate_scopes()
-    finally:
-        await og.dispose()
     assert scopes == {
         "alerts:read": "Opsgenie answered 401: Could not authenticate",
         "incidents:read": "Opsgenie answered 401: Could not authenticate",

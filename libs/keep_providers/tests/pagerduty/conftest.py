@@ -7,11 +7,8 @@ and a webhook subscription's secret only in the answer that created it.
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,21 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-PAYLOADS = Path(__file__).parent / "payloads"
-
 GOOD_KEY = "u+good-rest-key"
 READ_ONLY_KEY = "u+read-only-key"
 SUBSCRIPTION_SECRET = "pd-generated-signing-secret-value"
-
-
-@pytest.fixture
-def payload() -> Callable[[str], dict[str, Any]]:
-    """`payload("firing")`: a fresh copy of payloads/firing.json, safe to modify."""
-
-    def load(name: str) -> dict[str, Any]:
-        return copy.deepcopy(json.loads((PAYLOADS / f"{name}.json").read_text()))
-
-    return load
 
 
 def api_incident(incident_id: str, *, status: str = "triggered", key: str | None = None) -> dict[str, Any]:
@@ -141,6 +126,7 @@ class FakePagerDuty:
             return JSONResponse({"error": {"message": "Not Found", "code": 2100}}, status_code=404)
         self.subscriptions = kept
         return Response(status_code=204)
+
 
 def _redacted(subscription: dict[str, Any]) -> dict[str, Any]:
     delivery = dict(subscription.get("delivery_method", {}))

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from keep_providers.http import RetryPolicy
 from keep_providers.models import AlertSeverity, AlertStatus
 from keep_providers.providers.pagerduty.provider import PagerDutyProvider
 from keep_providers.webhooks import InboundWebhook
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 SECRET = "ChangeMe-subscription-secret-1"
 OLD_SECRET = "ChangeMe-subscription-secret-0"
@@ -54,7 +57,7 @@ async def test_during_rotation_any_signature_may_match(body: bytes, order: str) 
 
 async def test_wrong_signature_is_refused(body: bytes) -> None:
     header = f"{v1(body, 'not-the-secret')},{v1(body, OLD_SECRET)}"
-    with pytest.raises(WebhookAuthError, match="no X-PagerDuty-Signature signature matches") as caught:
+    with pytest.raises(WebhookAuthError, match="X-PagerDuty-Signature does not match") as caught:
         await PagerDutyProvider.verify_webhook(
             InboundWebhook(body=body, headers={HEADER: header}), config(webhook_secret=SECRET)
         )
@@ -63,7 +66,7 @@ async def test_wrong_signature_is_refused(body: bytes) -> None:
 
 async def test_a_signature_of_another_version_does_not_count(body: bytes) -> None:
     header = v1(body).replace("v1=", "v0=")
-    with pytest.raises(WebhookAuthError, match="no X-PagerDuty-Signature signature matches"):
+    with pytest.raises(WebhookAuthError, match="X-PagerDuty-Signature does not match"):
         await PagerDutyProvider.verify_webhook(
             InboundWebhook(body=body, headers={HEADER: header}), config(webhook_secret=SECRET)
         )
@@ -98,14 +101,13 @@ def provider(fake: Any, key: str | None = None) -> PagerDutyProvider:
     return PagerDutyProvider("test-id", {"api_key": key or fake.good_key, "api_url": fake.url}, retry=FAST_RETRY)
 
 
-async def test_pull_pages_through_open_incidents(fake_pagerduty: Any, make_incident: Callable[..., Any]) -> None:
+async def test_pull_pages_through_open_incidents(
+    fake_pagerduty: Any, make_incident: Callable[..., Any], disposing: Disposing
+) -> None:
     fake_pagerduty.incidents = [make_incident(f"PINC{n:03d}") for n in range(1, 251)]
     fake_pagerduty.incidents.append(make_incident("PINC999", status="resolved"))
-    pagerduty = provider(fake_pagerduty)
-    try:
+    async with disposing(provider(fake_pagerduty)) as pagerduty:
         alerts = await pagerduty.pull_alerts()
-    finally:
-        await pagerduty.dispose()
     assert len(alerts) == 250
     assert alerts[0].fingerprint == "queue/PINC001"
     assert alerts[-1].fingerprint == "queue/PINC250"
@@ -117,46 +119,34 @@ async def test_pull_pages_through_open_incidents(fake_pagerduty: Any, make_incid
 
 
 async def test_pull_retries_after_rate_limit_and_server_error(
-    fake_pagerduty: Any, make_incident: Callable[..., Any]
+    fake_pagerduty: Any, make_incident: Callable[..., Any], disposing: Disposing
 ) -> None:
     fake_pagerduty.incidents = [make_incident("PINC001")]
     fake_pagerduty.failures = [429, 502]
-    pagerduty = provider(fake_pagerduty)
-    try:
+    async with disposing(provider(fake_pagerduty)) as pagerduty:
         alerts = await pagerduty.get_alerts()
-    finally:
-        await pagerduty.dispose()
     assert [alert.fingerprint for alert in alerts] == ["queue/PINC001"]
     assert len(fake_pagerduty.requests) == 3
 
 
-async def test_pull_with_an_invalid_key_raises_without_it(fake_pagerduty: Any) -> None:
-    pagerduty = provider(fake_pagerduty, key="u+wrong-key")
-    try:
+async def test_pull_with_an_invalid_key_raises_without_it(fake_pagerduty: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_pagerduty, key="u+wrong-key")) as pagerduty:
         with pytest.raises(OutboundError) as caught:
             await pagerduty.get_alerts()
-    finally:
-        await pagerduty.dispose()
     assert caught.value.status_code == 401
     assert "u+wrong-key" not in str(caught.value)
 
 
-async def test_pull_without_an_api_key_is_a_config_error() -> None:
-    pagerduty = PagerDutyProvider("test-id", {"webhook_secret": SECRET})
-    try:
+async def test_pull_without_an_api_key_is_a_config_error(disposing: Disposing) -> None:
+    async with disposing(PagerDutyProvider("test-id", {"webhook_secret": SECRET})) as pagerduty:
         with pytest.raises(ProviderConfigError, match="api_key is needed"):
             await pagerduty.get_alerts()
-    finally:
-        await pagerduty.dispose()
 
 
-async def test_get_incidents(fake_pagerduty: Any, make_incident: Callable[..., Any]) -> None:
+async def test_get_incidents(fake_pagerduty: Any, make_incident: Callable[..., Any], disposing: Disposing) -> None:
     fake_pagerduty.incidents = [make_incident("PINC001"), make_incident("PINC002", status="acknowledged", key="")]
-    pagerduty = provider(fake_pagerduty)
-    try:
+    async with disposing(provider(fake_pagerduty)) as pagerduty:
         incidents = await pagerduty.get_incidents()
-    finally:
-        await pagerduty.dispose()
     assert [(i.id, i.status, i.alert_fingerprints) for i in incidents] == [
         ("PINC001", AlertStatus.FIRING, ["queue/PINC001"]),
         ("PINC002", AlertStatus.ACKNOWLEDGED, ["PINC002"]),
@@ -184,33 +174,28 @@ async def test_get_incidents(fake_pagerduty: Any, make_incident: Callable[..., A
         ),
     ],
 )
-async def test_validate_scopes(fake_pagerduty: Any, key_kind: str, expected: dict[str, Any]) -> None:
+async def test_validate_scopes(
+    fake_pagerduty: Any, key_kind: str, expected: dict[str, Any], disposing: Disposing
+) -> None:
     key = {"good": fake_pagerduty.good_key, "read_only": fake_pagerduty.read_only_key, "wrong": "nope"}[key_kind]
-    pagerduty = provider(fake_pagerduty, key=key)
-    try:
+    async with disposing(provider(fake_pagerduty, key=key)) as pagerduty:
         assert await pagerduty.validate_scopes() == expected
-    finally:
-        await pagerduty.dispose()
     assert all(dict(params)["limit"] == "1" for _, _, params in fake_pagerduty.requests)
 
 
-async def test_validate_scopes_without_a_key_says_why() -> None:
-    pagerduty = PagerDutyProvider("test-id", {})
-    try:
+async def test_validate_scopes_without_a_key_says_why(disposing: Disposing) -> None:
+    async with disposing(PagerDutyProvider("test-id", {})) as pagerduty:
         scopes = await pagerduty.validate_scopes()
-    finally:
-        await pagerduty.dispose()
     assert set(scopes) == {"incidents:read", "webhook_subscriptions:write"}
     assert all("api_key is needed" in str(reason) for reason in scopes.values())
 
 
-async def test_setup_webhook_creates_then_replaces_and_hands_over_the_signing_secret(fake_pagerduty: Any) -> None:
-    pagerduty = provider(fake_pagerduty)
-    try:
+async def test_setup_webhook_creates_then_replaces_and_hands_over_the_signing_secret(
+    fake_pagerduty: Any, disposing: Disposing
+) -> None:
+    async with disposing(provider(fake_pagerduty)) as pagerduty:
         created = await pagerduty.setup_webhook("tenant-a", "https://keep.example.com/", "keep-api-key-1")
         replaced = await pagerduty.setup_webhook("tenant-a", "https://keep.example.com", "keep-api-key-2")
-    finally:
-        await pagerduty.dispose()
     assert created.summary["action"] == "created"
     assert replaced.summary["action"] == "replaced"
     assert replaced.summary["replaced_subscription_ids"] == [created.summary["subscription_id"]]
@@ -234,7 +219,7 @@ async def test_setup_webhook_creates_then_replaces_and_hands_over_the_signing_se
         assert "keep-api-key" not in text
 
 
-async def test_setup_webhook_leaves_other_subscriptions_alone(fake_pagerduty: Any) -> None:
+async def test_setup_webhook_leaves_other_subscriptions_alone(fake_pagerduty: Any, disposing: Disposing) -> None:
     fake_pagerduty.subscriptions = [
         {
             "id": "POTHER1",
@@ -243,22 +228,16 @@ async def test_setup_webhook_leaves_other_subscriptions_alone(fake_pagerduty: An
             "events": ["incident.triggered"],
         }
     ]
-    pagerduty = provider(fake_pagerduty)
-    try:
+    async with disposing(provider(fake_pagerduty)) as pagerduty:
         result = await pagerduty.setup_webhook("tenant-a", "https://keep.example.com", "k")
-    finally:
-        await pagerduty.dispose()
     assert result.summary["action"] == "created"
     assert [sub["id"] for sub in fake_pagerduty.subscriptions] == ["POTHER1", "PSUB001"]
     assert fake_pagerduty.subscriptions[0]["events"] == ["incident.triggered"]
 
 
-async def test_setup_webhook_with_a_read_only_key_is_refused(fake_pagerduty: Any) -> None:
-    pagerduty = provider(fake_pagerduty, key=fake_pagerduty.read_only_key)
-    try:
+async def test_setup_webhook_with_a_read_only_key_is_refused(fake_pagerduty: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_pagerduty, key=fake_pagerduty.read_only_key)) as pagerduty:
         with pytest.raises(OutboundError) as caught:
             await pagerduty.setup_webhook("tenant-a", "https://keep.example.com", "k")
-    finally:
-        await pagerduty.dispose()
     assert caught.value.status_code == 403
     assert fake_pagerduty.subscriptions == []

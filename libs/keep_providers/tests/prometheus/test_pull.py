@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -13,8 +13,9 @@ from keep_providers.exceptions import OutboundError, ProviderConfigError
 from keep_providers.http import RetryPolicy
 from keep_providers.providers.prometheus.provider import PrometheusProvider
 
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
+
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01)
-PAYLOADS = Path(__file__).parent / "payloads"
 
 
 def provider(config: dict[str, Any]) -> PrometheusProvider:
@@ -68,12 +69,9 @@ def test_capabilities() -> None:
 # --- pull from Alertmanager ---------------------------------------------------------
 
 
-async def test_pull_from_alertmanager_maps_the_v2_alert(fake_prometheus: Any) -> None:
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+async def test_pull_from_alertmanager_maps_the_v2_alert(fake_prometheus: Any, disposing: Disposing) -> None:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         (alert,) = await instance.pull_alerts()
-    finally:
-        await instance.dispose()
     assert alert.fingerprint == "1a30ba71cca2921f"
     assert alert.name == "DiskFull"
     assert alert.status is AlertStatus.FIRING
@@ -103,57 +101,46 @@ async def test_pull_from_alertmanager_maps_the_v2_alert(fake_prometheus: Any) ->
     ],
 )
 async def test_alertmanager_state_maps_to_status(
-    fake_prometheus: Any, helpers: Any, state: str, ends_at: str, expected: AlertStatus
+    fake_prometheus: Any, helpers: Any, state: str, ends_at: str, expected: AlertStatus, disposing: Disposing
 ) -> None:
     fake_prometheus.am_alerts = [helpers.am_alert(state=state, ends_at=ends_at)]
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         (alert,) = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert alert.status is expected
     assert alert.model_dump()["alertmanagerState"] == state
 
 
-async def test_suppressed_alert_keeps_its_silence_ids(fake_prometheus: Any, helpers: Any) -> None:
+async def test_suppressed_alert_keeps_its_silence_ids(fake_prometheus: Any, helpers: Any, disposing: Disposing) -> None:
     fake_prometheus.am_alerts = [helpers.am_alert(state="suppressed")]
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         (alert,) = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert alert.model_dump()["silencedBy"] == ["0b1c2d3e"]
 
 
 async def test_pulled_and_pushed_copies_of_an_alertmanager_alert_share_the_fingerprint(
-    fake_prometheus: Any,
+    fake_prometheus: Any, firing_body: dict[str, Any], disposing: Disposing
 ) -> None:
-    pushed = PrometheusProvider.format_alerts(json.loads((PAYLOADS / "firing.json").read_text()), {})
+    pushed = PrometheusProvider.format_alerts(firing_body, {})
     fake_prometheus.am_alerts = [{**fake_prometheus.am_alerts[0], "fingerprint": pushed[0].fingerprint}]
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         (pulled,) = await instance.pull_alerts()
-    finally:
-        await instance.dispose()
     assert pulled.fingerprint == pushed[0].fingerprint
 
 
-async def test_one_bad_alertmanager_alert_costs_only_itself(fake_prometheus: Any, helpers: Any) -> None:
+async def test_one_bad_alertmanager_alert_costs_only_itself(
+    fake_prometheus: Any, helpers: Any, disposing: Disposing
+) -> None:
     fake_prometheus.am_alerts = [helpers.am_alert("aaa"), "garbage", {"labels": {}}, helpers.am_alert("bbb")]
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         alerts = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert [a.fingerprint for a in alerts] == ["aaa", "bbb"]
 
 
-async def test_alertmanager_is_preferred_when_both_urls_are_set(fake_prometheus: Any) -> None:
-    instance = provider({"alertmanager_url": fake_prometheus.url, "prometheus_url": fake_prometheus.url})
-    try:
+async def test_alertmanager_is_preferred_when_both_urls_are_set(fake_prometheus: Any, disposing: Disposing) -> None:
+    async with disposing(
+        provider({"alertmanager_url": fake_prometheus.url, "prometheus_url": fake_prometheus.url})
+    ) as instance:
         alerts = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert [a.fingerprint for a in alerts] == ["1a30ba71cca2921f"]
     assert [path for path, _ in fake_prometheus.seen] == ["/api/v2/alerts"]
 
@@ -161,17 +148,16 @@ async def test_alertmanager_is_preferred_when_both_urls_are_set(fake_prometheus:
 # --- pull from Prometheus -----------------------------------------------------------
 
 
-async def test_pull_from_prometheus_uses_the_label_set_fingerprint(fake_prometheus: Any, helpers: Any) -> None:
+async def test_pull_from_prometheus_uses_the_label_set_fingerprint(
+    fake_prometheus: Any, helpers: Any, disposing: Disposing
+) -> None:
     labels = {"alertname": "HighLatency", "instance": "api-1:8080", "job": "api", "severity": "high"}
     fake_prometheus.prom_alerts = [
         helpers.prom_alert(labels=labels),
         helpers.prom_alert(state="pending", labels={"alertname": "HighLatency", "instance": "api-2:8080"}),
     ]
-    instance = provider({"prometheus_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"prometheus_url": fake_prometheus.url})) as instance:
         firing, pending = await instance.pull_alerts()
-    finally:
-        await instance.dispose()
     assert firing.fingerprint == fingerprint_from_labels(labels)
     assert firing.status is AlertStatus.FIRING
     assert firing.severity is AlertSeverity.HIGH
@@ -184,7 +170,9 @@ async def test_pull_from_prometheus_uses_the_label_set_fingerprint(fake_promethe
     assert [path for path, _ in fake_prometheus.seen] == ["/api/v1/alerts"]
 
 
-async def test_prometheus_pull_matches_a_pushed_copy_without_fingerprint(fake_prometheus: Any, helpers: Any) -> None:
+async def test_prometheus_pull_matches_a_pushed_copy_without_fingerprint(
+    fake_prometheus: Any, helpers: Any, disposing: Disposing
+) -> None:
     labels = {"alertname": "HighLatency", "instance": "api-1:8080", "job": "api"}
     fake_prometheus.prom_alerts = [helpers.prom_alert(labels=labels)]
     webhook = {
@@ -194,15 +182,12 @@ async def test_prometheus_pull_matches_a_pushed_copy_without_fingerprint(fake_pr
         "alerts": [{"status": "firing", "labels": dict(reversed(list(labels.items()))), "annotations": {}}],
     }
     (pushed,) = PrometheusProvider.format_alerts(webhook, {})
-    instance = provider({"prometheus_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"prometheus_url": fake_prometheus.url})) as instance:
         (pulled,) = await instance.pull_alerts()
-    finally:
-        await instance.dispose()
     assert pulled.fingerprint == pushed.fingerprint
 
 
-async def test_prometheus_error_body_shape_is_an_outbound_error(local_api: Any) -> None:
+async def test_prometheus_error_body_shape_is_an_outbound_error(local_api: Any, disposing: Disposing) -> None:
     from starlette.applications import Starlette
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
@@ -211,90 +196,70 @@ async def test_prometheus_error_body_shape_is_an_outbound_error(local_api: Any) 
         return PlainTextResponse("<html>login</html>")
 
     url = local_api(Starlette(routes=[Route("/api/v1/alerts", login_page)]))
-    instance = provider({"prometheus_url": url})
-    try:
+    async with disposing(provider({"prometheus_url": url})) as instance:
         with pytest.raises(OutboundError, match="without JSON"):
             await instance.get_alerts()
-    finally:
-        await instance.dispose()
 
 
-async def test_pull_without_any_url_is_a_config_error() -> None:
-    instance = provider({})
-    try:
+async def test_pull_without_any_url_is_a_config_error(disposing: Disposing) -> None:
+    async with disposing(provider({})) as instance:
         with pytest.raises(ProviderConfigError, match="alertmanager_url or prometheus_url"):
             await instance.get_alerts()
-    finally:
-        await instance.dispose()
 
 
 # --- auth, retries ------------------------------------------------------------------
 
 
-async def test_basic_auth_is_sent(fake_prometheus: Any, helpers: Any) -> None:
+async def test_basic_auth_is_sent(fake_prometheus: Any, helpers: Any, disposing: Disposing) -> None:
     fake_prometheus.expected_auth = helpers.basic(helpers.username, helpers.password)
-    instance = provider(
-        {"alertmanager_url": fake_prometheus.url, "username": helpers.username, "password": helpers.password}
-    )
-    try:
+    async with disposing(
+        provider({"alertmanager_url": fake_prometheus.url, "username": helpers.username, "password": helpers.password})
+    ) as instance:
         assert len(await instance.get_alerts()) == 1
-    finally:
-        await instance.dispose()
 
 
-async def test_bearer_token_is_sent(fake_prometheus: Any, helpers: Any) -> None:
+async def test_bearer_token_is_sent(fake_prometheus: Any, helpers: Any, disposing: Disposing) -> None:
     fake_prometheus.expected_auth = f"Bearer {helpers.bearer}"
-    instance = provider({"prometheus_url": fake_prometheus.url, "bearer_token": helpers.bearer})
-    try:
+    async with disposing(provider({"prometheus_url": fake_prometheus.url, "bearer_token": helpers.bearer})) as instance:
         assert len(await instance.get_alerts()) == 1
-    finally:
-        await instance.dispose()
 
 
-async def test_401_fails_the_pull_without_leaking_the_password(fake_prometheus: Any, helpers: Any) -> None:
+async def test_401_fails_the_pull_without_leaking_the_password(
+    fake_prometheus: Any, helpers: Any, disposing: Disposing
+) -> None:
     fake_prometheus.expected_auth = helpers.basic(helpers.username, helpers.password)
-    instance = provider({"alertmanager_url": fake_prometheus.url, "username": helpers.username, "password": "wrong-pw"})
-    try:
+    async with disposing(
+        provider({"alertmanager_url": fake_prometheus.url, "username": helpers.username, "password": "wrong-pw"})
+    ) as instance:
         with pytest.raises(OutboundError) as caught:
             await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert caught.value.status_code == 401
     assert caught.value.attempts == 1
     assert "wrong-pw" not in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
 
 
-async def test_503_then_success_is_retried(fake_prometheus: Any) -> None:
+async def test_503_then_success_is_retried(fake_prometheus: Any, disposing: Disposing) -> None:
     fake_prometheus.unavailable_times = 1
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         alerts = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert [a.fingerprint for a in alerts] == ["1a30ba71cca2921f"]
     assert [path for path, _ in fake_prometheus.seen] == ["/api/v2/alerts", "/api/v2/alerts"]
 
 
-async def test_503_on_prometheus_then_success_is_retried(fake_prometheus: Any) -> None:
+async def test_503_on_prometheus_then_success_is_retried(fake_prometheus: Any, disposing: Disposing) -> None:
     fake_prometheus.unavailable_times = 2
-    instance = provider({"prometheus_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"prometheus_url": fake_prometheus.url})) as instance:
         alerts = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert [a.name for a in alerts] == ["HighLatency"]
     assert len(fake_prometheus.seen) == 3
 
 
-async def test_503_until_retries_run_out_raises(fake_prometheus: Any) -> None:
+async def test_503_until_retries_run_out_raises(fake_prometheus: Any, disposing: Disposing) -> None:
     fake_prometheus.unavailable_times = 10
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         with pytest.raises(OutboundError) as caught:
             await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert caught.value.status_code == 503
     assert caught.value.attempts == FAST_RETRY.attempts
 
@@ -302,38 +267,37 @@ async def test_503_until_retries_run_out_raises(fake_prometheus: Any) -> None:
 # --- scopes -------------------------------------------------------------------------
 
 
-async def test_scopes_check_only_the_configured_apis(fake_prometheus: Any) -> None:
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+async def test_scopes_check_only_the_configured_apis(fake_prometheus: Any, disposing: Disposing) -> None:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     assert scopes == {"alertmanager:read": True, "prometheus:read": "not checked: prometheus_url is not set"}
     assert [path for path, _ in fake_prometheus.seen] == ["/api/v2/status"]
 
 
-async def test_scopes_with_both_apis(fake_prometheus: Any, helpers: Any) -> None:
+async def test_scopes_with_both_apis(fake_prometheus: Any, helpers: Any, disposing: Disposing) -> None:
     fake_prometheus.expected_auth = f"Bearer {helpers.bearer}"
-    instance = provider(
-        {"alertmanager_url": fake_prometheus.url, "prometheus_url": fake_prometheus.url, "bearer_token": helpers.bearer}
-    )
-    try:
+    async with disposing(
+        provider(
+            {
+                "alertmanager_url": fake_prometheus.url,
+                "prometheus_url": fake_prometheus.url,
+                "bearer_token": helpers.bearer,
+            }
+        )
+    ) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     assert scopes == {"alertmanager:read": True, "prometheus:read": True}
     assert sorted(path for path, _ in fake_prometheus.seen) == ["/api/v1/status/buildinfo", "/api/v2/status"]
 
 
-async def test_scopes_report_auth_failure_as_a_reason(fake_prometheus: Any, helpers: Any) -> None:
+async def test_scopes_report_auth_failure_as_a_reason(fake_prometheus: Any, helpers: Any, disposing: Disposing) -> None:
     fake_prometheus.expected_auth = f"Bearer {helpers.bearer}"
-    instance = provider(
-        {"alertmanager_url": fake_prometheus.url, "prometheus_url": fake_prometheus.url, "bearer_token": "bad-tok"}
-    )
-    try:
+    async with disposing(
+        provider(
+            {"alertmanager_url": fake_prometheus.url, "prometheus_url": fake_prometheus.url, "bearer_token": "bad-tok"}
+        )
+    ) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     for scope in ("alertmanager:read", "prometheus:read"):
         reason = scopes[scope]
         assert isinstance(reason, str)
@@ -341,19 +305,20 @@ async def test_scopes_report_auth_failure_as_a_reason(fake_prometheus: Any, help
         assert "bad-tok" not in reason
 
 
-async def test_scopes_report_an_unreachable_server() -> None:
-    instance = PrometheusProvider("test-id", {"prometheus_url": "http://127.0.0.1:9"}, retry=RetryPolicy(attempts=1))
-    try:
+async def test_scopes_report_an_unreachable_server(disposing: Disposing) -> None:
+    async with disposing(
+        PrometheusProvider("test-id", {"prometheus_url": "http://127.0.0.1:9"}, retry=RetryPolicy(attempts=1))
+    ) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     assert isinstance(scopes["prometheus:read"], str) and "failed" in scopes["prometheus:read"]
 
 
 # --- rule health --------------------------------------------------------------------
 
 
-async def test_health_report_names_failing_rule_groups(fake_prometheus: Any, helpers: Any) -> None:
+async def test_health_report_names_failing_rule_groups(
+    fake_prometheus: Any, helpers: Any, disposing: Disposing
+) -> None:
     fake_prometheus.rule_groups = [
         {
             "name": "node",
@@ -372,11 +337,8 @@ async def test_health_report_names_failing_rule_groups(fake_prometheus: Any, hel
             "rules": [helpers.rule("HighLatency")],
         },
     ]
-    instance = provider({"prometheus_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"prometheus_url": fake_prometheus.url})) as instance:
         summary, failing = await instance.health_report()
-    finally:
-        await instance.dispose()
     assert summary.name == "rules" and summary.ok is False
     assert summary.data == {"groups": 2, "rules": 4, "alerting": 3, "recording": 1, "failing": 1}
     assert failing.ok is False
@@ -385,43 +347,36 @@ async def test_health_report_names_failing_rule_groups(fake_prometheus: Any, hel
     assert failing.data["failing_rules"] == [{"rule": "BadDivision", "error": "many-to-many matching not allowed"}]
 
 
-async def test_health_report_all_rules_healthy(fake_prometheus: Any, helpers: Any) -> None:
+async def test_health_report_all_rules_healthy(fake_prometheus: Any, helpers: Any, disposing: Disposing) -> None:
     fake_prometheus.rule_groups = [
         {"name": "api", "file": "api.yml", "rules": [helpers.rule("A"), helpers.rule("B", health="unknown")]}
     ]
-    instance = provider({"prometheus_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"prometheus_url": fake_prometheus.url})) as instance:
         checks = await instance.health_report()
-    finally:
-        await instance.dispose()
     assert len(checks) == 1
     assert checks[0].ok is True
     assert checks[0].detail == "2 rules in 1 groups, 0 failing"
 
 
-async def test_health_report_needs_prometheus_url(fake_prometheus: Any) -> None:
-    instance = provider({"alertmanager_url": fake_prometheus.url})
-    try:
+async def test_health_report_needs_prometheus_url(fake_prometheus: Any, disposing: Disposing) -> None:
+    async with disposing(provider({"alertmanager_url": fake_prometheus.url})) as instance:
         (check,) = await instance.health_report()
-    finally:
-        await instance.dispose()
     assert check.ok is False and "prometheus_url is not set" in check.detail
     assert fake_prometheus.seen == []
 
 
-async def test_health_report_on_auth_failure_is_a_failing_check(fake_prometheus: Any, helpers: Any) -> None:
+async def test_health_report_on_auth_failure_is_a_failing_check(
+    fake_prometheus: Any, helpers: Any, disposing: Disposing
+) -> None:
     fake_prometheus.expected_auth = f"Bearer {helpers.bearer}"
-    instance = provider({"prometheus_url": fake_prometheus.url})
-    try:
+    async with disposing(provider({"prometheus_url": fake_prometheus.url})) as instance:
         (check,) = await instance.health_report()
-    finally:
-        await instance.dispose()
     assert check.ok is False
     assert check.detail.startswith("authentication failed") and "401" in check.detail
 
 
-def test_firing_payload_formats_as_two_alerts() -> None:
-    alerts = PrometheusProvider.format_alerts(json.loads((PAYLOADS / "firing.json").read_text()), {})
+def test_firing_payload_formats_as_two_alerts(firing_body: dict[str, Any]) -> None:
+    alerts = PrometheusProvider.format_alerts(firing_body, {})
     assert [(a.fingerprint, a.status, a.severity, a.environment) for a in alerts] == [
         ("5f1c2b7e9a0d3c41", AlertStatus.FIRING, AlertSeverity.CRITICAL, "production"),
         ("8d2e4a6b1c3f5e70", AlertStatus.FIRING, AlertSeverity.CRITICAL, "production"),

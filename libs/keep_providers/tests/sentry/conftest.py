@@ -6,11 +6,8 @@ paginated by a Link header whose `rel="next"` link says `results="true"` or `"fa
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,22 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-PAYLOADS = Path(__file__).parent / "payloads"
-
 GOOD_TOKEN = "sntrys-good-token"
 ISSUES_ONLY_TOKEN = "sntrys-issues-only"
 ORG = "acme"
 APP_SLUG = "keep-aiops-abc123"
-
-
-@pytest.fixture
-def payload() -> Callable[[str], dict[str, Any]]:
-    """`payload("firing")`: a fresh copy of payloads/firing.json, safe to modify."""
-
-    def load(name: str) -> dict[str, Any]:
-        return copy.deepcopy(json.loads((PAYLOADS / f"{name}.json").read_text()))
-
-    return load
 
 
 def api_issue(issue_id: str, *, title: str | None = None, level: str = "error") -> dict[str, Any]:

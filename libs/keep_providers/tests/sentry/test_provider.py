@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from keep_providers.http import RetryPolicy
 from keep_providers.models import AlertStatus
 from keep_providers.providers.sentry.provider import SentryProvider
 from keep_providers.webhooks import InboundWebhook
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 SECRET = "0f6a7c2d3b9e4f1a8c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3"
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02)
@@ -77,62 +80,49 @@ def provider(fake: Any, token: str | None = None, **extra: Any) -> SentryProvide
 
 
 async def test_pull_follows_the_link_cursor_over_every_page(
-    fake_sentry: Any, make_issue: Callable[..., dict[str, Any]]
+    fake_sentry: Any, make_issue: Callable[..., dict[str, Any]], disposing: Disposing
 ) -> None:
     fake_sentry.issues = [make_issue(str(1000 + n)) for n in range(5)]
-    sentry = provider(fake_sentry)
-    try:
+    async with disposing(provider(fake_sentry)) as sentry:
         alerts = await sentry.pull_alerts()
-    finally:
-        await sentry.dispose()
     assert [alert.fingerprint for alert in alerts] == ["1000", "1001", "1002", "1003", "1004"]
     assert all(alert.status == AlertStatus.FIRING and alert.pushed is False for alert in alerts)
     assert [params.get("cursor") for _, _, params in fake_sentry.requests] == [None, "0:2:0", "0:4:0"]
     assert all(params["query"] == "is:unresolved" for _, _, params in fake_sentry.requests)
 
 
-async def test_pull_retries_a_server_error(fake_sentry: Any, make_issue: Callable[..., dict[str, Any]]) -> None:
+async def test_pull_retries_a_server_error(
+    fake_sentry: Any, make_issue: Callable[..., dict[str, Any]], disposing: Disposing
+) -> None:
     fake_sentry.issues = [make_issue("1000")]
     fake_sentry.failures = [503]
-    sentry = provider(fake_sentry)
-    try:
+    async with disposing(provider(fake_sentry)) as sentry:
         alerts = await sentry.get_alerts()
-    finally:
-        await sentry.dispose()
     assert [alert.fingerprint for alert in alerts] == ["1000"]
     assert len(fake_sentry.requests) == 2
 
 
 async def test_pull_keeps_good_issues_when_one_is_bad(
-    fake_sentry: Any, make_issue: Callable[..., dict[str, Any]]
+    fake_sentry: Any, make_issue: Callable[..., dict[str, Any]], disposing: Disposing
 ) -> None:
     fake_sentry.issues = [make_issue("1000"), {"title": "no id"}, make_issue("1002")]
-    sentry = provider(fake_sentry)
-    try:
+    async with disposing(provider(fake_sentry)) as sentry:
         alerts = await sentry.get_alerts()
-    finally:
-        await sentry.dispose()
     assert [alert.fingerprint for alert in alerts] == ["1000", "1002"]
 
 
-async def test_pull_with_a_bad_token_raises_without_the_token(fake_sentry: Any) -> None:
-    sentry = provider(fake_sentry, token="sntrys-wrong")
-    try:
+async def test_pull_with_a_bad_token_raises_without_the_token(fake_sentry: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_sentry, token="sntrys-wrong")) as sentry:
         with pytest.raises(OutboundError) as caught:
             await sentry.get_alerts()
-    finally:
-        await sentry.dispose()
     assert caught.value.status_code == 401
     assert "sntrys-wrong" not in str(caught.value)
 
 
-async def test_pull_without_credentials_is_a_config_error() -> None:
-    sentry = SentryProvider("test-id", {"client_secret": SECRET})
-    try:
+async def test_pull_without_credentials_is_a_config_error(disposing: Disposing) -> None:
+    async with disposing(SentryProvider("test-id", {"client_secret": SECRET})) as sentry:
         with pytest.raises(ProviderConfigError, match="api_token and organization_slug"):
             await sentry.get_alerts()
-    finally:
-        await sentry.dispose()
 
 
 @pytest.mark.parametrize(
@@ -149,32 +139,25 @@ async def test_pull_without_credentials_is_a_config_error() -> None:
         ),
     ],
 )
-async def test_validate_scopes(fake_sentry: Any, token_kind: str, expected: dict[str, Any]) -> None:
+async def test_validate_scopes(
+    fake_sentry: Any, token_kind: str, expected: dict[str, Any], disposing: Disposing
+) -> None:
     token = {"good": fake_sentry.good_token, "issues_only": fake_sentry.issues_only_token, "wrong": "nope"}[token_kind]
-    sentry = provider(fake_sentry, token=token)
-    try:
+    async with disposing(provider(fake_sentry, token=token)) as sentry:
         assert await sentry.validate_scopes() == expected
-    finally:
-        await sentry.dispose()
 
 
-async def test_validate_scopes_without_credentials_says_why() -> None:
-    sentry = SentryProvider("test-id", {})
-    try:
+async def test_validate_scopes_without_credentials_says_why(disposing: Disposing) -> None:
+    async with disposing(SentryProvider("test-id", {})) as sentry:
         scopes = await sentry.validate_scopes()
-    finally:
-        await sentry.dispose()
     assert set(scopes) == {"event:read", "project:read"}
     assert all("api_token and organization_slug" in str(reason) for reason in scopes.values())
 
 
-async def test_setup_webhook_updates_the_integration_once(fake_sentry: Any) -> None:
-    sentry = provider(fake_sentry, sentry_app_slug=fake_sentry.app_slug)
-    try:
+async def test_setup_webhook_updates_the_integration_once(fake_sentry: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_sentry, sentry_app_slug=fake_sentry.app_slug)) as sentry:
         first = await sentry.setup_webhook("tenant-a", "https://keep.example.com/", "keep-api-key-1")
         second = await sentry.setup_webhook("tenant-a", "https://keep.example.com", "keep-api-key-1")
-    finally:
-        await sentry.dispose()
     assert first["action"] == "updated"
     assert second["action"] == "unchanged"
     assert len(fake_sentry.put_bodies) == 1
@@ -190,22 +173,16 @@ async def test_setup_webhook_updates_the_integration_once(fake_sentry: Any) -> N
     assert "keep-api-key-1" not in json.dumps(first)
 
 
-async def test_setup_webhook_with_a_new_api_key_updates_again(fake_sentry: Any) -> None:
-    sentry = provider(fake_sentry, sentry_app_slug=fake_sentry.app_slug)
-    try:
+async def test_setup_webhook_with_a_new_api_key_updates_again(fake_sentry: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_sentry, sentry_app_slug=fake_sentry.app_slug)) as sentry:
         await sentry.setup_webhook("tenant-a", "https://keep.example.com", "key-1")
         result = await sentry.setup_webhook("tenant-a", "https://keep.example.com", "key-2")
-    finally:
-        await sentry.dispose()
     assert result["action"] == "updated"
     assert fake_sentry.app["webhookUrl"].endswith("api_key=key-2")
 
 
-async def test_setup_webhook_needs_the_integration_slug(fake_sentry: Any) -> None:
-    sentry = provider(fake_sentry)
-    try:
+async def test_setup_webhook_needs_the_integration_slug(fake_sentry: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_sentry)) as sentry:
         with pytest.raises(ProviderConfigError, match="sentry_app_slug"):
             await sentry.setup_webhook("tenant-a", "https://keep.example.com", "k")
-    finally:
-        await sentry.dispose()
     assert fake_sentry.requests == []

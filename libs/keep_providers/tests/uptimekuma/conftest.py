@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-PAYLOADS = Path(__file__).parent / "payloads"
-
-
-@pytest.fixture
-def firing_body() -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((PAYLOADS / "firing.json").read_text())
-    return body
 
 
 @pytest.fixture

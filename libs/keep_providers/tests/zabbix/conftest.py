@@ -4,10 +4,8 @@ an `error` object, problem.get sorted by eventid with `limit` and `eventid_from`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,18 +15,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 TOKEN = "zbx-token-0123456789abcdef"
-PAYLOADS = Path(__file__).parent / "payloads"
-
-
-def notification(**overrides: Any) -> dict[str, Any]:
-    """payloads/firing.json with some parameters replaced (None removes one)."""
-    body: dict[str, Any] = json.loads((PAYLOADS / "firing.json").read_text())
-    for key, value in overrides.items():
-        if value is None:
-            body.pop(key, None)
-        else:
-            body[key] = value
-    return body
 
 
 def problem(eventid: str, **overrides: Any) -> dict[str, Any]:
@@ -106,12 +92,13 @@ def fake_zabbix(local_api: Callable[[Any], str]) -> FakeZabbix:
 
 
 @pytest.fixture
-def zabbix_data() -> Any:
-    """Builders for the test modules (they cannot import this conftest)."""
+def zabbix_data(webhook_body: Callable[..., dict[str, Any]]) -> Any:
+    """Builders for the test modules (they cannot import this conftest); `notification`
+    is payloads/firing.json with some parameters replaced (None removes one)."""
 
     class Data:
         token = TOKEN
-        notification = staticmethod(notification)
+        notification = staticmethod(webhook_body)
         problem = staticmethod(problem)
 
     return Data

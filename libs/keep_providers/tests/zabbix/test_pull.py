@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar
 
 import pytest
@@ -11,6 +13,8 @@ from keep_providers.exceptions import OutboundError, ProviderConfigError
 from keep_providers.http import RetryPolicy
 from keep_providers.providers.zabbix.jsonrpc import ZabbixApiError
 from keep_providers.providers.zabbix.provider import ZabbixProvider
+
+Disposing = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01)
 
@@ -36,18 +40,15 @@ def test_capabilities() -> None:
     assert ZabbixProvider.capabilities() == frozenset({"format", "pull", "scopes"})
 
 
-async def test_pull_maps_problems_with_their_hosts(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_pull_maps_problems_with_their_hosts(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
     fake_zabbix.problems = [
         zabbix_data.problem("101", tags=[{"tag": "environment", "value": "prod"}, {"tag": "service", "value": "api"}]),
         zabbix_data.problem("102", acknowledged="1", severity="5"),
         zabbix_data.problem("103", suppressed="1", severity="0"),
     ]
     fake_zabbix.hosts = {"101": [{"hostid": "10084", "host": "web-01", "name": "Web server 01"}]}
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         first, second, third = await instance.pull_alerts()
-    finally:
-        await instance.dispose()
     assert first.fingerprint == "101"
     assert first.name == "Problem 101"
     assert first.status is AlertStatus.FIRING
@@ -71,57 +72,46 @@ async def test_pull_maps_problems_with_their_hosts(fake_zabbix: Any, zabbix_data
     assert event_call["body"]["params"]["selectHosts"] == ["hostid", "host", "name"]
 
 
-async def test_pulled_and_pushed_copies_share_the_fingerprint(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_pulled_and_pushed_copies_share_the_fingerprint(
+    fake_zabbix: Any, zabbix_data: Any, disposing: Disposing
+) -> None:
     (pushed,) = ZabbixProvider.format_alerts(zabbix_data.notification(), {})
     fake_zabbix.problems = [zabbix_data.problem("48213")]
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         (pulled,) = await instance.pull_alerts()
-    finally:
-        await instance.dispose()
     assert pulled.fingerprint == pushed.fingerprint == "48213"
 
 
-async def test_pull_pages_through_problems_by_event_id(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_pull_pages_through_problems_by_event_id(
+    fake_zabbix: Any, zabbix_data: Any, disposing: Disposing
+) -> None:
     fake_zabbix.problems = [zabbix_data.problem(str(i)) for i in (15, 11, 12, 14, 13)]
-    instance = provider(fake_zabbix.url, zabbix_data.token, SmallPages)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token, SmallPages)) as instance:
         alerts = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert [a.fingerprint for a in alerts] == ["11", "12", "13", "14", "15"]
     pages = [c["body"]["params"] for c in fake_zabbix.calls if c["body"]["method"] == "problem.get"]
     assert [p.get("eventid_from") for p in pages] == [None, "13", "15"]
     assert all(p["limit"] == 2 for p in pages)
 
 
-async def test_no_open_problems(fake_zabbix: Any, zabbix_data: Any) -> None:
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+async def test_no_open_problems(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         assert await instance.get_alerts() == []
-    finally:
-        await instance.dispose()
     assert [c["body"]["method"] for c in fake_zabbix.calls] == ["problem.get"]
 
 
-async def test_token_in_body_for_old_zabbix(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_token_in_body_for_old_zabbix(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
     fake_zabbix.problems = [zabbix_data.problem("1")]
-    instance = provider(fake_zabbix.url, zabbix_data.token, auth_in_body=True)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token, auth_in_body=True)) as instance:
         assert len(await instance.get_alerts()) == 1
-    finally:
-        await instance.dispose()
     assert fake_zabbix.calls[0]["body"]["auth"] == zabbix_data.token
     assert fake_zabbix.calls[0]["authorization"] is None
 
 
-async def test_not_authorized_is_an_outbound_error_without_the_token(fake_zabbix: Any) -> None:
-    instance = provider(fake_zabbix.url, "wrong-token-xyz")
-    try:
+async def test_not_authorized_is_an_outbound_error_without_the_token(fake_zabbix: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_zabbix.url, "wrong-token-xyz")) as instance:
         with pytest.raises(OutboundError) as caught:
             await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert isinstance(caught.value, ZabbixApiError)
     assert caught.value.code == -32602
     assert caught.value.is_auth_failure
@@ -130,43 +120,36 @@ async def test_not_authorized_is_an_outbound_error_without_the_token(fake_zabbix
     assert len(fake_zabbix.calls) == 1  # a refusal is final, not retried
 
 
-async def test_pull_without_event_get_right_still_pulls(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_pull_without_event_get_right_still_pulls(
+    fake_zabbix: Any, zabbix_data: Any, disposing: Disposing
+) -> None:
     fake_zabbix.problems = [zabbix_data.problem("7")]
     fake_zabbix.denied_methods = {"event.get"}
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         (alert,) = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert alert.fingerprint == "7"
     assert "host" not in alert.model_dump()
 
 
-async def test_one_bad_problem_costs_only_itself(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_one_bad_problem_costs_only_itself(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
     fake_zabbix.problems = [zabbix_data.problem("1"), zabbix_data.problem("2", name=""), zabbix_data.problem("3")]
     fake_zabbix.problems[1]["clock"] = "not-a-clock"
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         alerts = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert [a.fingerprint for a in alerts] == ["1", "2", "3"]
     assert alerts[1].name == "Zabbix problem 2"
     assert any(w.startswith("firingStartTime dropped") for w in alerts[1].model_dump()["formatWarnings"])
 
 
-async def test_503_then_success_is_retried(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_503_then_success_is_retried(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
     fake_zabbix.problems = [zabbix_data.problem("1")]
     fake_zabbix.unavailable_times = 2
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         alerts = await instance.get_alerts()
-    finally:
-        await instance.dispose()
     assert [a.fingerprint for a in alerts] == ["1"]
 
 
-async def test_non_json_answer_is_an_outbound_error(local_api: Any) -> None:
+async def test_non_json_answer_is_an_outbound_error(local_api: Any, disposing: Disposing) -> None:
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
@@ -175,48 +158,36 @@ async def test_non_json_answer_is_an_outbound_error(local_api: Any) -> None:
         return HTMLResponse("<html>Zabbix</html>")
 
     url = local_api(Starlette(routes=[Route("/api_jsonrpc.php", frontend, methods=["POST"])]))
-    instance = provider(url, "t")
-    try:
+    async with disposing(provider(url, "t")) as instance:
         with pytest.raises(OutboundError, match="without JSON"):
             await instance.get_alerts()
-    finally:
-        await instance.dispose()
 
 
-async def test_scopes_all_granted(fake_zabbix: Any, zabbix_data: Any) -> None:
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+async def test_scopes_all_granted(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     assert scopes == {"problem.get": True, "event.get": True}
     assert [c["body"]["params"]["limit"] for c in fake_zabbix.calls] == [1, 1]
 
 
-async def test_scopes_with_a_bad_token_say_not_authorized(fake_zabbix: Any) -> None:
-    instance = provider(fake_zabbix.url, "wrong-token-xyz")
-    try:
+async def test_scopes_with_a_bad_token_say_not_authorized(fake_zabbix: Any, disposing: Disposing) -> None:
+    async with disposing(provider(fake_zabbix.url, "wrong-token-xyz")) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     assert scopes == {
         "problem.get": "authentication failed: Invalid params. Not authorized.",
         "event.get": "authentication failed: Invalid params. Not authorized.",
     }
 
 
-async def test_scopes_with_a_revoked_method(fake_zabbix: Any, zabbix_data: Any) -> None:
+async def test_scopes_with_a_revoked_method(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
     fake_zabbix.denied_methods = {"event.get"}
-    instance = provider(fake_zabbix.url, zabbix_data.token)
-    try:
+    async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     assert scopes["problem.get"] is True
     assert scopes["event.get"] == 'authentication failed: Application error. No permissions to call "event.get".'
 
 
-async def test_scopes_behind_a_proxy_answering_401(local_api: Any) -> None:
+async def test_scopes_behind_a_proxy_answering_401(local_api: Any, disposing: Disposing) -> None:
     from starlette.applications import Starlette
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
@@ -225,10 +196,7 @@ async def test_scopes_behind_a_proxy_answering_401(local_api: Any) -> None:
         return PlainTextResponse("Unauthorized", status_code=401)
 
     url = local_api(Starlette(routes=[Route("/api_jsonrpc.php", proxy, methods=["POST"])]))
-    instance = provider(url, "t")
-    try:
+    async with disposing(provider(url, "t")) as instance:
         scopes = await instance.validate_scopes()
-    finally:
-        await instance.dispose()
     for reason in scopes.values():
         assert isinstance(reason, str) and reason.startswith("authentication failed") and "401" in reason

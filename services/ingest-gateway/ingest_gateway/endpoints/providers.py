@@ -162,9 +162,9 @@ class _ScopesFailed(Exception):
         self.results = results
 
 
-async def _validated(request: Request, provider_type: str, config: dict[str, Any], check: bool) -> tuple[
-    dict[str, Any], dict[str, bool | str]
-]:
+async def _validated(
+    request: Request, provider_type: str, config: dict[str, Any], check: bool
+) -> tuple[dict[str, Any], dict[str, bool | str]]:
     """The config as it will be stored (validated, defaults filled in) and the scope results."""
     provider = _build(_factory(request), provider_type, config)
     try:
@@ -347,4 +347,3 @@ async def provider_health(request: Request) -> Response:
             },
         }
     )
-

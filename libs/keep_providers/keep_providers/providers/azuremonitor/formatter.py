@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, string_map, text
+from keep_providers.formatting import build_alert, format_one_or_many, lookup, string_map, text
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
 __all__ = ["COMMON_SCHEMA_ID", "SEVERITY_MAP", "STATUS_MAP", "format_azure_monitor_webhook"]
@@ -116,6 +116,4 @@ def _format_one(body: Any) -> AlertDto:
 
 def format_azure_monitor_webhook(payload: Any) -> list[AlertDto]:
     """One alert per body as Azure sends it; a list of bodies is accepted too (replays)."""
-    if isinstance(payload, list):
-        return format_each(payload, _format_one, label="alerts")
-    return [_format_one(payload)]
+    return format_one_or_many(payload, _format_one, what="an Azure Monitor alert")

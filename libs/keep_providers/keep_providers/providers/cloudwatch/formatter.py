@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, text
+from keep_providers.formatting import SEVERITY_WORDS, build_alert, format_one_or_many, lookup, text
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 from keep_providers.providers.cloudwatch import sns
 
@@ -40,21 +40,7 @@ STATUS_MAP: Mapping[str, AlertStatus] = {
 
 # Words accepted in an alarm description as "[critical]" or "severity=critical":
 # CloudWatch alarms carry no severity of their own.
-SEVERITY_MAP: Mapping[str, AlertSeverity] = {
-    "critical": AlertSeverity.CRITICAL,
-    "crit": AlertSeverity.CRITICAL,
-    "fatal": AlertSeverity.CRITICAL,
-    "high": AlertSeverity.HIGH,
-    "error": AlertSeverity.HIGH,
-    "major": AlertSeverity.HIGH,
-    "warning": AlertSeverity.WARNING,
-    "warn": AlertSeverity.WARNING,
-    "medium": AlertSeverity.WARNING,
-    "minor": AlertSeverity.WARNING,
-    "info": AlertSeverity.INFO,
-    "informational": AlertSeverity.INFO,
-    "low": AlertSeverity.LOW,
-}
+SEVERITY_MAP: Mapping[str, AlertSeverity] = SEVERITY_WORDS
 
 # Without a severity word: an alarm is high, and its resolution keeps that severity so
 # that it reads as the end of the same alarm; missing data is only worth a look.
@@ -288,6 +274,4 @@ def format_cloudwatch_payload(payload: Any) -> list[AlertDto]:
             payload = json.loads(payload)
         except (UnicodeDecodeError, ValueError):
             raise FormatterError("a CloudWatch webhook body is JSON (an SNS message)") from None
-    if isinstance(payload, list):
-        return format_each(payload, _format_one, label="alarms")
-    return [_format_one(payload)]
+    return format_one_or_many(payload, _format_one, what="a CloudWatch alarm body", label="alarms")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, text
+from keep_providers.formatting import build_alert, format_one_or_many, lookup, text, unmapped_fields
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
 __all__ = [
@@ -155,16 +155,6 @@ def _name(entry: Mapping[str, Any], monitor_id: str | None) -> str:
     return f"Datadog monitor {monitor_id}" if monitor_id else "Datadog alert"
 
 
-def _kept_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
-    # Unknown keys stay; one that collides with an AlertDto field is prefixed instead.
-    kept: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key in _MAPPED:
-            continue
-        kept[f"datadog_{key}" if key in AlertDto.model_fields else key] = value
-    return kept
-
-
 def _format_one(entry: Any) -> AlertDto:
     if not isinstance(entry, Mapping):
         raise FormatterError("a Datadog webhook body is a JSON object")
@@ -201,13 +191,9 @@ def _format_one(entry: Any) -> AlertDto:
         alertCycleKey=text(entry.get("alert_cycle_key")),
         aggregKey=aggreg_key,
         hostname=text(entry.get("hostname")),
-        **_kept_fields(entry),
+        **unmapped_fields(entry, _MAPPED, prefix="datadog"),
     )
 
 
 def format_datadog_webhook(payload: Any) -> list[AlertDto]:
-    if isinstance(payload, Mapping):
-        return [_format_one(payload)]
-    if isinstance(payload, list) and payload:
-        return format_each(payload, _format_one)
-    raise FormatterError("a Datadog webhook body is a JSON object (or a non-empty list of them)")
+    return format_one_or_many(payload, _format_one, what="a Datadog webhook body")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, text
+from keep_providers.formatting import build_alert, format_one_or_many, lookup, text, unmapped_fields
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
 __all__ = [
@@ -107,14 +107,6 @@ def _entities(value: Any) -> list[Mapping[str, Any]]:
     return [entity for entity in value if isinstance(entity, Mapping)] if isinstance(value, list) else []
 
 
-def _kept_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
-    kept: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key not in _MAPPED:
-            kept[f"dynatrace_{key}" if key in AlertDto.model_fields else key] = value
-    return kept
-
-
 def format_problem(entry: Any) -> AlertDto:
     if not isinstance(entry, Mapping):
         raise FormatterError("a Dynatrace problem notification is a JSON object")
@@ -155,13 +147,9 @@ def format_problem(entry: Any) -> AlertDto:
         problemImpact=_filled(entry.get("ProblemImpact")),
         impactedEntities=list(entities) or None,
         problemEndTime=_epoch_millis(details.get("endTime")),
-        **_kept_fields(entry),
+        **unmapped_fields(entry, _MAPPED, prefix="dynatrace"),
     )
 
 
 def format_dynatrace_webhook(payload: Any) -> list[AlertDto]:
-    if isinstance(payload, Mapping):
-        return [format_problem(payload)]
-    if isinstance(payload, list) and payload:
-        return format_each(payload, format_problem)
-    raise FormatterError("a Dynatrace problem notification is a JSON object (or a non-empty list of them)")
+    return format_one_or_many(payload, format_problem, what="a Dynatrace problem notification")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import format_each
+from keep_providers.formatting import format_one_or_many
 from keep_providers.models import AlertDto
 from keep_providers.providers.elastic.kibana import format_kibana_alert
 from keep_providers.providers.elastic.watcher import format_watcher_alert
@@ -29,8 +29,4 @@ def _format_body(body: Any) -> AlertDto:
 
 
 def format_elastic_webhook(payload: Any) -> list[AlertDto]:
-    if isinstance(payload, list):
-        if not payload:
-            raise FormatterError("the Elastic webhook body is an empty list")
-        return format_each(payload, _format_body, label="bodies")
-    return [_format_body(payload)]
+    return format_one_or_many(payload, _format_body, what="an Elastic webhook body", label="bodies")

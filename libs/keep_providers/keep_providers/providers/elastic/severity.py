@@ -8,30 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from keep_providers.formatting import PRIORITY_WORDS, SEVERITY_WORDS
 from keep_providers.models import AlertSeverity
 
 __all__ = ["DEFAULT_SEVERITY", "SEVERITY_MAP", "severity_from_tags"]
 
-SEVERITY_MAP: Mapping[str, AlertSeverity] = {
-    "critical": AlertSeverity.CRITICAL,
-    "crit": AlertSeverity.CRITICAL,
-    "fatal": AlertSeverity.CRITICAL,
-    "p1": AlertSeverity.CRITICAL,
-    "high": AlertSeverity.HIGH,
-    "error": AlertSeverity.HIGH,
-    "major": AlertSeverity.HIGH,
-    "p2": AlertSeverity.HIGH,
-    "warning": AlertSeverity.WARNING,
-    "warn": AlertSeverity.WARNING,
-    "medium": AlertSeverity.WARNING,
-    "minor": AlertSeverity.WARNING,
-    "p3": AlertSeverity.WARNING,
-    "info": AlertSeverity.INFO,
-    "informational": AlertSeverity.INFO,
-    "p4": AlertSeverity.INFO,
-    "low": AlertSeverity.LOW,
-    "p5": AlertSeverity.LOW,
-}
+SEVERITY_MAP: Mapping[str, AlertSeverity] = {**SEVERITY_WORDS, **PRIORITY_WORDS}
 
 # A rule that fired without saying how bad it is still needs looking at.
 DEFAULT_SEVERITY = AlertSeverity.WARNING

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, string_map, text
+from keep_providers.formatting import build_alert, format_one_or_many, lookup, string_map, text
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
 __all__ = ["SEVERITY_MAP", "STATUS_MAP", "format_gcp_monitoring_webhook"]
@@ -115,6 +115,4 @@ def _format_one(body: Any) -> AlertDto:
 
 def format_gcp_monitoring_webhook(payload: Any) -> list[AlertDto]:
     """One incident per body as Google sends it; a list of bodies is accepted too (replays)."""
-    if isinstance(payload, list):
-        return format_each(payload, _format_one, label="incidents")
-    return [_format_one(payload)]
+    return format_one_or_many(payload, _format_one, what="a Cloud Monitoring notification", label="incidents")

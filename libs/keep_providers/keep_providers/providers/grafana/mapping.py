@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import SplitResult, urljoin, urlsplit
 
-from keep_providers.formatting import lookup
+from keep_providers.formatting import PRIORITY_WORDS, SEVERITY_WORDS, lookup
 from keep_providers.models import AlertSeverity, AlertStatus
 
 __all__ = [
@@ -23,31 +23,7 @@ __all__ = [
 
 # labels.severity is free text in Grafana; unknown or missing -> info, and the
 # original stays in labels["severity"].
-SEVERITY_MAP: Mapping[str, AlertSeverity] = {
-    "critical": AlertSeverity.CRITICAL,
-    "crit": AlertSeverity.CRITICAL,
-    "fatal": AlertSeverity.CRITICAL,
-    "emergency": AlertSeverity.CRITICAL,
-    "page": AlertSeverity.CRITICAL,
-    "p1": AlertSeverity.CRITICAL,
-    "high": AlertSeverity.HIGH,
-    "error": AlertSeverity.HIGH,
-    "major": AlertSeverity.HIGH,
-    "p2": AlertSeverity.HIGH,
-    "warning": AlertSeverity.WARNING,
-    "warn": AlertSeverity.WARNING,
-    "medium": AlertSeverity.WARNING,
-    "minor": AlertSeverity.WARNING,
-    "p3": AlertSeverity.WARNING,
-    "info": AlertSeverity.INFO,
-    "informational": AlertSeverity.INFO,
-    "notice": AlertSeverity.INFO,
-    "none": AlertSeverity.INFO,
-    "p4": AlertSeverity.INFO,
-    "low": AlertSeverity.LOW,
-    "debug": AlertSeverity.LOW,
-    "p5": AlertSeverity.LOW,
-}
+SEVERITY_MAP: Mapping[str, AlertSeverity] = {**SEVERITY_WORDS, **PRIORITY_WORDS, "emergency": AlertSeverity.CRITICAL}
 
 # Unified alerting (Grafana 9+): each alert of a notification says firing or resolved.
 UNIFIED_STATUS_MAP: Mapping[str, AlertStatus] = {

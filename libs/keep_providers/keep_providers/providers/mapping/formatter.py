@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from keep_providers._fingerprint import fingerprint_from_alert
 from keep_providers.exceptions import FormatterError
@@ -27,6 +27,8 @@ __all__ = ["MAX_PAYLOAD_CHARS", "format_mapped"]
 
 # An entry kept under `payload` beyond this would bloat every alert row and event.
 MAX_PAYLOAD_CHARS = 16_384
+
+E = TypeVar("E", AlertStatus, AlertSeverity)
 
 _TEXT_FIELDS = frozenset(
     {"name", "id", "description", "message", "url", "imageUrl", "service", "environment", "fingerprint"}
@@ -48,30 +50,19 @@ def _source_list(value: Any) -> list[str]:
     return [label_text(item) for item in items if item is not None]
 
 
-def _status(raw: Any, config: MappingConfig, extra: dict[str, Any]) -> AlertStatus:
+def _member(raw: Any, table: Mapping[str, E], default: E, extra: dict[str, Any], unmapped_field: str) -> E:
+    """The configured table's value for `raw`, else the enum member of that name, else
+    `default`; an unknown value is kept in `unmapped_field` so that the user sees which
+    value to add to the table."""
     text = _text(raw)
     if text is None:
-        return config.default_status
-    mapped = lookup(config.status_map, text, None)
+        return default
+    mapped = lookup(table, text, None)
     if mapped is None:
-        mapped = lookup({status.value: status for status in AlertStatus}, text, None)
+        mapped = lookup({member.value: member for member in type(default)}, text, None)
     if mapped is None:
-        # Kept so that the user sees which value to add to status_map.
-        extra[UNMAPPED_STATUS_FIELD] = text
-        return config.default_status
-    return mapped
-
-
-def _severity(raw: Any, config: MappingConfig, extra: dict[str, Any]) -> AlertSeverity:
-    text = _text(raw)
-    if text is None:
-        return config.default_severity
-    mapped = lookup(config.severity_map, text, None)
-    if mapped is None:
-        mapped = lookup({severity.value: severity for severity in AlertSeverity}, text, None)
-    if mapped is None:
-        extra[UNMAPPED_SEVERITY_FIELD] = text
-        return config.default_severity
+        extra[unmapped_field] = text
+        return default
     return mapped
 
 
@@ -102,8 +93,12 @@ def _format_entry(scope: Scope, config: MappingConfig) -> AlertDto:
     if values.get("name") is None:
         raise FormatterError(f"name: {config.fields['name']!r} yields nothing for this entry")
     extra: dict[str, Any] = {}
-    values["status"] = _status(values.get("status"), config, extra)
-    values["severity"] = _severity(values.get("severity"), config, extra)
+    values["status"] = _member(
+        values.get("status"), config.status_map, config.default_status, extra, UNMAPPED_STATUS_FIELD
+    )
+    values["severity"] = _member(
+        values.get("severity"), config.severity_map, config.default_severity, extra, UNMAPPED_SEVERITY_FIELD
+    )
     if "source" in values:
         values["source"] = _source_list(values["source"])
     if config.keep_payload:

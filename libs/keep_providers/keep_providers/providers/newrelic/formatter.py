@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, text
+from keep_providers.formatting import build_alert, format_one_or_many, lookup, text, unmapped_fields
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus, label_text
 
 __all__ = ["PRIORITY_SEVERITY_MAP", "STATE_STATUS_MAP", "WEBHOOK_PAYLOAD", "format_issue", "format_newrelic_webhook"]
@@ -100,14 +100,6 @@ def _label_map(value: Any) -> dict[str, str]:
     }
 
 
-def _kept_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
-    kept: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key not in _MAPPED:
-            kept[f"newrelic_{key}" if key in AlertDto.model_fields else key] = value
-    return kept
-
-
 def format_issue(entry: Any) -> AlertDto:
     """One issue, from the webhook template or from NerdGraph mapped to its keys."""
     if not isinstance(entry, Mapping):
@@ -145,13 +137,9 @@ def format_issue(entry: Any) -> AlertDto:
         conditionNames=conditions or None,
         policyNames=policies or None,
         entityNames=entities or None,
-        **_kept_fields(entry),
+        **unmapped_fields(entry, _MAPPED, prefix="newrelic"),
     )
 
 
 def format_newrelic_webhook(payload: Any) -> list[AlertDto]:
-    if isinstance(payload, Mapping):
-        return [format_issue(payload)]
-    if isinstance(payload, list) and payload:
-        return format_each(payload, format_issue)
-    raise FormatterError("a New Relic webhook body is a JSON object (or a non-empty list of them)")
+    return format_one_or_many(payload, format_issue, what="a New Relic webhook body")

@@ -13,7 +13,7 @@ from typing import Any
 from keep_providers.exceptions import FormatterError
 from keep_providers.formatting import build_alert, lookup, text
 from keep_providers.models import AlertDto, AlertStatus, ExternalIncident
-from keep_providers.providers.opsgenie.mapping import DEFAULT_SEVERITY, SEVERITY_MAP, object_field
+from keep_providers.providers.opsgenie.mapping import DEFAULT_SEVERITY, SEVERITY_MAP, alert_state, object_field
 
 __all__ = ["INCIDENT_STATUS_MAP", "alert_from_api", "incident_from_api"]
 
@@ -22,16 +22,6 @@ INCIDENT_STATUS_MAP: Mapping[str, AlertStatus] = {
     "resolved": AlertStatus.RESOLVED,
     "closed": AlertStatus.RESOLVED,
 }
-
-
-def _api_status(record: Mapping[str, Any]) -> AlertStatus:
-    if text(record.get("status")) == "closed":
-        return AlertStatus.RESOLVED
-    if record.get("snoozed") is True:
-        return AlertStatus.SUPPRESSED
-    if record.get("acknowledged") is True:
-        return AlertStatus.ACKNOWLEDGED
-    return AlertStatus.FIRING
 
 
 def _team_ids(record: Mapping[str, Any]) -> list[str] | None:
@@ -53,7 +43,7 @@ def alert_from_api(record: Any) -> AlertDto:
     return build_alert(
         id=alert_id,
         name=text(record.get("message")) or key,
-        status=_api_status(record),
+        status=alert_state(record),
         severity=lookup(SEVERITY_MAP, record.get("priority"), DEFAULT_SEVERITY),
         firingStartTime=text(record.get("createdAt")),
         startedAt=text(record.get("createdAt")),

@@ -11,14 +11,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, string_map, text
+from keep_providers.formatting import build_alert, format_one_or_many, lookup, string_map, text
 from keep_providers.models import AlertDto, AlertStatus
-from keep_providers.providers.opsgenie.mapping import DEFAULT_SEVERITY, SEVERITY_MAP, epoch_time, object_field
+from keep_providers.providers.opsgenie.mapping import (
+    DEFAULT_SEVERITY,
+    SEVERITY_MAP,
+    alert_state,
+    epoch_time,
+    object_field,
+)
 
 __all__ = ["ACTION_STATUS_MAP", "format_opsgenie_webhook"]
 
 # Actions that set the alert's state. Any other action (AddNote, Escalate,
-# AssignOwnership, ...) leaves it as it was: see `_state_from_alert`.
+# AssignOwnership, ...) leaves it as it was: see `alert_state`.
 ACTION_STATUS_MAP: Mapping[str, AlertStatus] = {
     "create": AlertStatus.FIRING,
     "close": AlertStatus.RESOLVED,
@@ -32,18 +38,6 @@ ACTION_STATUS_MAP: Mapping[str, AlertStatus] = {
 
 # Keys of the webhook body; any other is kept in customFields.
 _BODY_KEYS = frozenset({"action", "alert", "source", "integrationName", "integrationId", "integrationType"})
-
-
-def _state_from_alert(alert: Mapping[str, Any]) -> AlertStatus:
-    # A note on an acknowledged alert must not re-open it: use the state fields the
-    # alert carries when present, firing otherwise.
-    if text(alert.get("status")) == "closed":
-        return AlertStatus.RESOLVED
-    if alert.get("snoozed") is True:
-        return AlertStatus.SUPPRESSED
-    if alert.get("acknowledged") is True:
-        return AlertStatus.ACKNOWLEDGED
-    return AlertStatus.FIRING
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -68,7 +62,7 @@ def _format_body(body: Any) -> AlertDto:
     return build_alert(
         id=alert_id,
         name=text(alert.get("message")) or key,
-        status=lookup(ACTION_STATUS_MAP, action, None) or _state_from_alert(alert),
+        status=lookup(ACTION_STATUS_MAP, action, None) or alert_state(alert),
         severity=lookup(SEVERITY_MAP, alert.get("priority"), DEFAULT_SEVERITY),
         firingStartTime=epoch_time(alert.get("createdAt")),
         startedAt=epoch_time(alert.get("createdAt")),
@@ -101,8 +95,4 @@ def _format_body(body: Any) -> AlertDto:
 
 def format_opsgenie_webhook(payload: Any) -> list[AlertDto]:
     """One body, or a list of them (replayed together)."""
-    if isinstance(payload, list):
-        if not payload:
-            raise FormatterError("the Opsgenie webhook body is an empty list")
-        return format_each(payload, _format_body, label="bodies")
-    return [_format_body(payload)]
+    return format_one_or_many(payload, _format_body, what="an Opsgenie webhook body", label="bodies")

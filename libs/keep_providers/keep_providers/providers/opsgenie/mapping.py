@@ -1,4 +1,4 @@
-"""Opsgenie values shared by the webhook and the API: priorities, epoch times."""
+"""Opsgenie values shared by the webhook and the API: priorities, alert states, epoch times."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from keep_providers.models import AlertSeverity
+from keep_providers.formatting import text
+from keep_providers.models import AlertSeverity, AlertStatus
 
-__all__ = ["DEFAULT_SEVERITY", "SEVERITY_MAP", "epoch_time", "object_field"]
+__all__ = ["DEFAULT_SEVERITY", "SEVERITY_MAP", "alert_state", "epoch_time", "object_field"]
 
 SEVERITY_MAP: Mapping[str, AlertSeverity] = {
     "p1": AlertSeverity.CRITICAL,
@@ -24,6 +25,18 @@ DEFAULT_SEVERITY = AlertSeverity.WARNING
 # Opsgenie's webhook sends createdAt in milliseconds but updatedAt in nanoseconds;
 # the magnitude tells which unit a number is in (seconds until the year 5138).
 _UNIT_THRESHOLDS = ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3))
+
+
+def alert_state(alert: Mapping[str, Any]) -> AlertStatus:
+    """The state an alert's own fields say: a webhook action that does not set one (a note
+    on an acknowledged alert) must not re-open it, and API records carry only these."""
+    if text(alert.get("status")) == "closed":
+        return AlertStatus.RESOLVED
+    if alert.get("snoozed") is True:
+        return AlertStatus.SUPPRESSED
+    if alert.get("acknowledged") is True:
+        return AlertStatus.ACKNOWLEDGED
+    return AlertStatus.FIRING
 
 
 def epoch_time(value: Any) -> datetime | Any:

@@ -7,13 +7,13 @@ from typing import Any, ClassVar
 import httpx
 
 from keep_providers.base import BaseIncidentProvider, ProviderConfig, ProviderScope, WebhookSetup
-from keep_providers.exceptions import OutboundError, PartialFormatError, ProviderConfigError, WebhookAuthError
+from keep_providers.exceptions import OutboundError, PartialFormatError, ProviderConfigError
 from keep_providers.http import create_client
 from keep_providers.models import AlertDto, ExternalIncident
 from keep_providers.providers.pagerduty import api
 from keep_providers.providers.pagerduty.config import PagerDutyConfig
 from keep_providers.providers.pagerduty.formatter import format_incident_list, format_pagerduty_webhook
-from keep_providers.webhooks import InboundWebhook, hmac_digest, signatures_match
+from keep_providers.webhooks import InboundWebhook, hmac_digest, require_signature
 
 __all__ = ["PROVIDER", "PagerDutyProvider"]
 
@@ -22,6 +22,12 @@ logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-PagerDuty-Signature"
 _SIGNATURE_VERSION = "v1="
 _API_DOC = "https://developer.pagerduty.com/docs/authentication"
+
+
+def _v1_signatures(header: str) -> list[str]:
+    # Several signatures while PagerDuty rotates the secret: any one is enough.
+    parts = (part.strip() for part in header.split(","))
+    return [part.removeprefix(_SIGNATURE_VERSION) for part in parts if part.startswith(_SIGNATURE_VERSION)]
 
 
 class PagerDutyProvider(BaseIncidentProvider):
@@ -85,15 +91,10 @@ class PagerDutyProvider(BaseIncidentProvider):
         secret = config.webhook_secret if isinstance(config, PagerDutyConfig) else None
         if secret is None:
             return
-        header = webhook.header(SIGNATURE_HEADER)
-        if not header:
-            raise WebhookAuthError(f"missing {SIGNATURE_HEADER} header; expected {cls.WEBHOOK_SIGNATURE}")
         expected = hmac_digest(secret.get_secret_value(), webhook.body)
-        received = [part.strip() for part in header.split(",")]
-        # Several signatures while PagerDuty rotates the secret: any one is enough.
-        candidates = [part[len(_SIGNATURE_VERSION) :] for part in received if part.startswith(_SIGNATURE_VERSION)]
-        if not any(signatures_match(expected, candidate.lower()) for candidate in candidates):
-            raise WebhookAuthError(f"no {SIGNATURE_HEADER} signature matches; expected {cls.WEBHOOK_SIGNATURE}")
+        require_signature(
+            webhook, SIGNATURE_HEADER, expected, description=str(cls.WEBHOOK_SIGNATURE), candidates=_v1_signatures
+        )
 
     # --- pull ------------------------------------------------------------------
 
@@ -184,6 +185,7 @@ class PagerDutyProvider(BaseIncidentProvider):
             },
             config_updates={"webhook_secret": secret} if secret else {},
         )
+
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}

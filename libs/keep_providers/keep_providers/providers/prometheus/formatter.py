@@ -13,29 +13,12 @@ from pydantic import ValidationError
 
 from keep_providers._fingerprint import fingerprint_from_labels
 from keep_providers.exceptions import FormatterError
+from keep_providers.formatting import SEVERITY_WORDS
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
 __all__ = ["SEVERITY_MAP", "STATUS_MAP", "format_alertmanager_webhook"]
 
-SEVERITY_MAP: Mapping[str, AlertSeverity] = {
-    "critical": AlertSeverity.CRITICAL,
-    "crit": AlertSeverity.CRITICAL,
-    "fatal": AlertSeverity.CRITICAL,
-    "page": AlertSeverity.CRITICAL,
-    "high": AlertSeverity.HIGH,
-    "error": AlertSeverity.HIGH,
-    "major": AlertSeverity.HIGH,
-    "warning": AlertSeverity.WARNING,
-    "warn": AlertSeverity.WARNING,
-    "minor": AlertSeverity.WARNING,
-    "medium": AlertSeverity.WARNING,
-    "info": AlertSeverity.INFO,
-    "informational": AlertSeverity.INFO,
-    "notice": AlertSeverity.INFO,
-    "none": AlertSeverity.INFO,
-    "low": AlertSeverity.LOW,
-    "debug": AlertSeverity.LOW,
-}
+SEVERITY_MAP: Mapping[str, AlertSeverity] = SEVERITY_WORDS
 
 STATUS_MAP: Mapping[str, AlertStatus] = {
     "firing": AlertStatus.FIRING,

@@ -7,13 +7,13 @@ from typing import Any, ClassVar
 import httpx
 
 from keep_providers.base import BaseProvider, ProviderConfig, ProviderScope
-from keep_providers.exceptions import OutboundError, PartialFormatError, ProviderConfigError, WebhookAuthError
+from keep_providers.exceptions import OutboundError, PartialFormatError, ProviderConfigError
 from keep_providers.http import create_client
 from keep_providers.models import AlertDto
 from keep_providers.providers.sentry import api
 from keep_providers.providers.sentry.config import SentryConfig
 from keep_providers.providers.sentry.formatter import format_issue_list, format_sentry_webhook
-from keep_providers.webhooks import InboundWebhook, hmac_digest, signatures_match
+from keep_providers.webhooks import InboundWebhook, hmac_digest, require_signature
 
 __all__ = ["PROVIDER", "SentryProvider"]
 
@@ -72,12 +72,8 @@ class SentryProvider(BaseProvider):
         secret = config.client_secret if isinstance(config, SentryConfig) else None
         if secret is None:
             return
-        received = webhook.header(SIGNATURE_HEADER)
-        if not received:
-            raise WebhookAuthError(f"missing {SIGNATURE_HEADER} header; expected {cls.WEBHOOK_SIGNATURE}")
         expected = hmac_digest(secret.get_secret_value(), webhook.body)
-        if not signatures_match(expected, received.lower()):
-            raise WebhookAuthError(f"{SIGNATURE_HEADER} does not match; expected {cls.WEBHOOK_SIGNATURE}")
+        require_signature(webhook, SIGNATURE_HEADER, expected, description=str(cls.WEBHOOK_SIGNATURE))
 
     # --- pull ------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import build_alert, format_each, lookup, text
+from keep_providers.formatting import build_alert, format_one_or_many, lookup, text
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
 __all__ = ["SEVERITY_MAP", "STATUS_MAP", "TEST_FINGERPRINT", "format_uptimekuma_webhook"]
@@ -149,8 +149,4 @@ def _format_body(payload: Any) -> AlertDto:
 
 def format_uptimekuma_webhook(payload: Any) -> list[AlertDto]:
     """One body, or a list of them (bodies collected and replayed together)."""
-    if isinstance(payload, list):
-        if not payload:
-            raise FormatterError("the Uptime Kuma webhook body is an empty list")
-        return format_each(payload, _format_body, label="bodies")
-    return [_format_body(payload)]
+    return format_one_or_many(payload, _format_body, what="an Uptime Kuma webhook body", label="bodies")

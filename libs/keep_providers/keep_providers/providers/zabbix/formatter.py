@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from keep_providers.exceptions import FormatterError
-from keep_providers.formatting import WARNINGS_FIELD, build_alert, format_each, lookup, text
+from keep_providers.formatting import WARNINGS_FIELD, build_alert, format_one_or_many, lookup, text
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 from keep_providers.providers.zabbix.mappings import ACK_VALUES, SEVERITY_MAP, STATUS_MAP, VALUE_MAP
 from keep_providers.providers.zabbix.tags import tags_to_labels
@@ -148,10 +148,4 @@ def _format_one(payload: Any) -> AlertDto:
 
 def format_zabbix_webhook(payload: Any) -> list[AlertDto]:
     """One notification (an object) or several (a list of them)."""
-    if isinstance(payload, list):
-        if not payload:
-            raise FormatterError("a Zabbix webhook body lists no notifications")
-        return format_each(payload, _format_one)
-    if not isinstance(payload, Mapping):
-        raise FormatterError("a Zabbix webhook body is a JSON object (or a list of them)")
-    return [_format_one(payload)]
+    return format_one_or_many(payload, _format_one, what="a Zabbix webhook body")
