@@ -97,7 +97,15 @@ def test_labels_fingerprint_is_order_independent() -> None:
     shuffled = {key: labels[key] for key in ["severity", "job", "alertname", "instance"]}
     assert list(shuffled) != list(labels)
     assert fingerprint_from_labels(labels) == fingerprint_from_labels(shuffled)
-    assert HEX64.match(fingerprint_from_labels(labels))
+    assert re.fullmatch(r"[0-9a-f]{16}", fingerprint_from_labels(labels))
+
+
+def test_labels_fingerprint_is_alertmanagers_own() -> None:
+    # The vectors of prometheus/common's labelSetToFingerprint tests.
+    assert int(fingerprint_from_labels({}), 16) == 14695981039346656037
+    assert int(fingerprint_from_labels({"name": "garland, briggs", "fear": "love is not enough"}), 16) == (
+        5799056148416392346
+    )
 
 
 def test_labels_fingerprint_differs_when_a_value_differs() -> None:
