@@ -23,15 +23,17 @@ def provider(url: str, key: str, **extra: Any) -> ElasticProvider:
     return ElasticProvider("elastic-1", {"kibana_url": url, "api_key": key, **extra}, retry=FAST_RETRY)
 
 
-def test_capabilities_say_no_pull() -> None:
-    assert ElasticProvider.capabilities() == {"format", "setup_webhook", "scopes"}
+def test_capabilities() -> None:
+    assert ElasticProvider.capabilities() == {"format", "pull", "setup_webhook", "scopes"}
 
 
 def test_config_fields() -> None:
     fields = {field.name: field for field in describe_config(ElasticProvider.CONFIG_MODEL)}
     assert fields["api_key"].sensitive and not fields["api_key"].required
     assert fields["kibana_url"].hint == "url"
-    with pytest.raises(ProviderConfigError, match="kibana_url and api_key"):
+    assert fields["elasticsearch_url"].hint == "url" and not fields["elasticsearch_url"].required
+    assert fields["alerts_index"].default == ".alerts-*"
+    with pytest.raises(ProviderConfigError, match="kibana_url and elasticsearch_url need api_key"):
         ElasticProvider("e", {"kibana_url": "https://kb.example.com"})
     with pytest.raises(ProviderConfigError, match="space_id"):
         ElasticProvider("e", {"space_id": "Bad Space/.."})
@@ -41,7 +43,11 @@ def test_config_fields() -> None:
 async def test_scopes_granted(fake_kibana: Any, kibana_api_key: str, disposing: Disposing) -> None:
     state, url = fake_kibana
     async with disposing(provider(url, kibana_api_key)) as elastic:
-        assert await elastic.validate_scopes() == {"read:alerting": True, "read:connectors": True}
+        assert await elastic.validate_scopes() == {
+            "read:alerting": True,
+            "read:connectors": True,
+            "read:alerts-index": "not checked: elasticsearch_url is not set",
+        }
     assert state.requests[0]["headers"]["authorization"] == f"ApiKey {kibana_api_key}"
 
 
@@ -63,14 +69,16 @@ async def test_scopes_missing_connector_privilege(fake_kibana: Any, kibana_api_k
     assert scopes == {
         "read:alerting": True,
         "read:connectors": "Kibana answered 403: Unauthorized to access actions/connectors",
+        "read:alerts-index": "not checked: elasticsearch_url is not set",
     }
 
 
 async def test_scopes_unconfigured() -> None:
     elastic = ElasticProvider("e", {})
     assert await elastic.validate_scopes() == {
-        "read:alerting": "kibana_url and api_key are not set",
-        "read:connectors": "kibana_url and api_key are not set",
+        "read:alerting": "not checked: kibana_url is not set",
+        "read:connectors": "not checked: kibana_url is not set",
+        "read:alerts-index": "not checked: elasticsearch_url is not set",
     }
 
 

@@ -74,11 +74,15 @@ async def test_graphql_errors_in_a_200_are_errors(fake_nerdgraph: tuple[Any, str
 async def test_scopes(fake_nerdgraph: tuple[Any, str], disposing: Disposing) -> None:
     _, url = fake_nerdgraph
     async with disposing(make_provider(url)) as provider:
-        assert await provider.validate_scopes() == {"user_key": True, "ai.issues:read": True}
+        assert await provider.validate_scopes() == {"user_key": True, "ai.issues:read": True, "ai.workflows:read": True}
 
     async with disposing(make_provider(url, account_id=1)) as provider:
         scopes = await provider.validate_scopes()
-    assert scopes == {"user_key": True, "ai.issues:read": "FORBIDDEN: Access denied."}
+    assert scopes == {
+        "user_key": True,
+        "ai.issues:read": "FORBIDDEN: Access denied.",
+        "ai.workflows:read": "FORBIDDEN: Access denied.",
+    }
 
     async with disposing(make_provider(url, api_key="NRAK-BAD")) as provider:
         scopes = await provider.validate_scopes()

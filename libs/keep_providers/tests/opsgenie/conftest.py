@@ -2,12 +2,15 @@
 
 The fake answers like api.opsgenie.com: `GenieKey` auth, errors as {"message",
 "took", "requestId"}, lists as {"data", "paging": {"next", "first", "last"}} with
-offset/limit and an absolute `next` link on the last page left out.
+offset/limit and an absolute `next` link on the last page left out. Its Integration
+API lists (filtered by `type`, no paging), creates (201, the new integration's meta)
+and replaces integrations.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +97,9 @@ class FakeOpsgenie:
     forbidden: set[str] = field(default_factory=set)
     # Replaces every paging.next link (to test links leading elsewhere).
     next_link_host: str | None = None
+    # Integration id -> the integration as last created or replaced.
+    integrations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    integration_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -104,22 +110,36 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     )
 
 
+def _refusal(state: FakeOpsgenie, request: Request, route: str) -> JSONResponse | None:
+    """Records the request; the error Opsgenie would answer instead of serving it, if any."""
+    state.requests.append(
+        {
+            "method": request.method,
+            "path": request.url.path,
+            "params": dict(request.query_params),
+            "headers": dict(request.headers),
+        }
+    )
+    if request.headers.get("authorization") != f"GenieKey {API_KEY}":
+        return _error(401, "Could not authenticate")
+    if state.failures.get(route):
+        status, headers = state.failures[route].pop(0)
+        return _error(status, "You are making too many requests!" if status == 429 else "Internal error", headers)
+    if route in state.forbidden:
+        return _error(403, "You are not authorized for this request")
+    return None
+
+
+def _meta(integration: dict[str, Any]) -> dict[str, Any]:
+    return {key: integration[key] for key in ("id", "name", "enabled", "type")}
+
+
 def opsgenie_app(state: FakeOpsgenie) -> Starlette:
     def listing(records: Callable[[], list[dict[str, Any]]]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> JSONResponse:
             path = request.url.path
-            state.requests.append(
-                {"path": path, "params": dict(request.query_params), "headers": dict(request.headers)}
-            )
-            if request.headers.get("authorization") != f"GenieKey {API_KEY}":
-                return _error(401, "Could not authenticate")
-            if state.failures.get(path):
-                status, headers = state.failures[path].pop(0)
-                return _error(
-                    status, "You are making too many requests!" if status == 429 else "Internal error", headers
-                )
-            if path in state.forbidden:
-                return _error(403, "You are not authorized for this request")
+            if (refused := _refusal(state, request, path)) is not None:
+                return refused
             query = request.query_params.get("query", "")
             wanted = [r for r in records() if query != "status:open" or r["status"] == "open"]
             offset = int(request.query_params.get("offset", 0))
@@ -133,10 +153,38 @@ def opsgenie_app(state: FakeOpsgenie) -> Starlette:
 
         return endpoint
 
+    async def integrations(request: Request) -> JSONResponse:
+        if (refused := _refusal(state, request, "/v2/integrations")) is not None:
+            return refused
+        if request.method == "GET":
+            wanted = request.query_params.get("type")
+            found = [_meta(i) for i in state.integrations.values() if wanted in (None, i["type"])]
+            return JSONResponse({"code": 200, "data": found, "took": 0.1, "requestId": "r-2"})
+        body = await request.json()
+        if not body.get("name") or not body.get("type"):
+            return _error(422, "Name and type fields cannot be empty.")
+        if any(i["name"] == body["name"] for i in state.integrations.values()):
+            return _error(422, "Integration name should be unique.")
+        integration = {**body, "id": f"4513b7ea-3b91-438f-b7e4-{next(state.integration_ids):012d}"}
+        state.integrations[integration["id"]] = integration
+        return JSONResponse({"data": _meta(integration), "took": 0.2, "requestId": "r-3"}, status_code=201)
+
+    async def integration(request: Request) -> JSONResponse:
+        if (refused := _refusal(state, request, "/v2/integrations")) is not None:
+            return refused
+        integration_id = request.path_params["integration_id"]
+        if integration_id not in state.integrations:
+            return _error(404, "Integration with id [" + integration_id + "] not found.")
+        # Opsgenie's update replaces the whole integration: fields left out are reset.
+        state.integrations[integration_id] = {**await request.json(), "id": integration_id}
+        return JSONResponse({"data": _meta(state.integrations[integration_id]), "took": 0.2, "requestId": "r-4"})
+
     return Starlette(
         routes=[
             Route("/v2/alerts", listing(lambda: state.alerts)),
             Route("/v1/incidents", listing(lambda: state.incidents)),
+            Route("/v2/integrations", integrations, methods=["GET", "POST"]),
+            Route("/v2/integrations/{integration_id}", integration, methods=["PUT"]),
         ]
     )
 

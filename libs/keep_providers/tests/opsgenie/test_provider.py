@@ -24,7 +24,7 @@ def provider(url: str, key: str) -> OpsgenieProvider:
 
 
 def test_config_and_capabilities() -> None:
-    assert OpsgenieProvider.capabilities() == {"format", "pull", "incidents", "scopes"}
+    assert OpsgenieProvider.capabilities() == {"format", "pull", "incidents", "scopes", "setup_webhook"}
     fields = {field.name: field for field in describe_config(OpsgenieProvider.CONFIG_MODEL)}
     assert fields["api_key"].sensitive
     assert fields["region"].options == ("us", "eu")
@@ -144,12 +144,13 @@ async def test_incidents(
 
 async def test_scopes(fake_opsgenie: Any, opsgenie_api_key: str, disposing: Disposing) -> None:
     state, url = fake_opsgenie
-    state.forbidden.add("/v1/incidents")
+    state.forbidden.update({"/v1/incidents", "/v2/integrations"})
     async with disposing(provider(url, opsgenie_api_key)) as og:
         scopes = await og.validate_scopes()
     assert scopes == {
         "alerts:read": True,
         "incidents:read": "Opsgenie answered 403: You are not authorized for this request",
+        "configuration:write": "Opsgenie answered 403: You are not authorized for this request",
     }
     assert state.requests[0]["params"] == {"limit": "1"}
 
@@ -161,6 +162,7 @@ async def test_scopes_bad_key(fake_opsgenie: Any, disposing: Disposing) -> None:
     assert scopes == {
         "alerts:read": "Opsgenie answered 401: Could not authenticate",
         "incidents:read": "Opsgenie answered 401: Could not authenticate",
+        "configuration:write": "Opsgenie answered 401: Could not authenticate",
     }
 
 
@@ -168,4 +170,5 @@ async def test_scopes_unconfigured() -> None:
     assert await OpsgenieProvider("o", {}).validate_scopes() == {
         "alerts:read": "api_key is not set",
         "incidents:read": "api_key is not set",
+        "configuration:write": "api_key is not set",
     }

@@ -37,7 +37,7 @@ def test_config_needs_url_and_token() -> None:
 
 
 def test_capabilities() -> None:
-    assert ZabbixProvider.capabilities() == frozenset({"format", "pull", "scopes"})
+    assert ZabbixProvider.capabilities() == frozenset({"format", "pull", "scopes", "setup_webhook"})
 
 
 async def test_pull_maps_problems_with_their_hosts(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
@@ -166,8 +166,9 @@ async def test_non_json_answer_is_an_outbound_error(local_api: Any, disposing: D
 async def test_scopes_all_granted(fake_zabbix: Any, zabbix_data: Any, disposing: Disposing) -> None:
     async with disposing(provider(fake_zabbix.url, zabbix_data.token)) as instance:
         scopes = await instance.validate_scopes()
-    assert scopes == {"problem.get": True, "event.get": True}
-    assert [c["body"]["params"]["limit"] for c in fake_zabbix.calls] == [1, 1]
+    assert scopes == {"problem.get": True, "event.get": True, "mediatype.create": True}
+    assert [c["body"]["params"]["limit"] for c in fake_zabbix.calls] == [1, 1, 1]
+    assert fake_zabbix.calls[2]["body"]["method"] == "mediatype.get"
 
 
 async def test_scopes_with_a_bad_token_say_not_authorized(fake_zabbix: Any, disposing: Disposing) -> None:
@@ -176,6 +177,7 @@ async def test_scopes_with_a_bad_token_say_not_authorized(fake_zabbix: Any, disp
     assert scopes == {
         "problem.get": "authentication failed: Invalid params. Not authorized.",
         "event.get": "authentication failed: Invalid params. Not authorized.",
+        "mediatype.create": "authentication failed: Invalid params. Not authorized.",
     }
 
 

@@ -16,7 +16,7 @@ from keep_providers.formatting import build_alert, lookup, text
 from keep_providers.models import AlertDto, AlertStatus
 from keep_providers.providers.elastic.severity import severity_from_tags
 
-__all__ = ["STATUS_MAP", "format_kibana_alert", "kibana_fingerprint"]
+__all__ = ["STATUS_MAP", "flag", "format_kibana_alert", "kibana_fingerprint", "rule_tags", "tag_labels"]
 
 # Kibana's action groups are per rule type ("query matched", "threshold met", ...);
 # only recovery is common to all of them, everything else is a firing alert.
@@ -45,7 +45,7 @@ def _section(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
-def _tags(value: Any) -> list[str]:
+def rule_tags(value: Any) -> list[str]:
     if isinstance(value, list):
         items = [str(item) for item in value]
     elif isinstance(value, str):
@@ -55,13 +55,13 @@ def _tags(value: Any) -> list[str]:
     return [tag.strip() for tag in items if tag.strip()]
 
 
-def _tag_labels(tags: list[str]) -> dict[str, str]:
+def tag_labels(tags: list[str]) -> dict[str, str]:
     # "team:payments" becomes a label; bare tags stay in `tags` only.
     pairs = (tag.split(_LABEL_TAG_SEPARATOR, 1) for tag in tags if _LABEL_TAG_SEPARATOR in tag)
     return {key.strip(): value.strip() for key, value in pairs if key.strip()}
 
 
-def _flag(value: Any) -> bool | None:
+def flag(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
     word = text(value)
@@ -77,8 +77,8 @@ def format_kibana_alert(payload: Mapping[str, Any]) -> AlertDto:
         raise FormatterError("Kibana body has no rule.id")
     alert_id = text(alert.get("id"))
     action_group = text(alert.get("actionGroup"))
-    tags = _tags(rule.get("tags"))
-    labels = _tag_labels(tags)
+    tags = rule_tags(rule.get("tags"))
+    labels = tag_labels(tags)
     labels.update({"ruleId": rule_id, **({"alertId": alert_id} if alert_id else {})})
     if space := text(rule.get("spaceId") or payload.get("spaceId")):
         labels["spaceId"] = space
@@ -101,7 +101,7 @@ def format_kibana_alert(payload: Mapping[str, Any]) -> AlertDto:
         alertUuid=text(alert.get("uuid")),
         actionGroup=action_group,
         actionGroupName=text(alert.get("actionGroupName")),
-        flapping=_flag(alert.get("flapping")),
+        flapping=flag(alert.get("flapping")),
         value=text(context.get("value")),
         ruleUrl=text(rule.get("url")),
         kibanaBaseUrl=text(payload.get("kibanaBaseUrl")),

@@ -9,7 +9,7 @@ from typing import Any
 
 from keep_providers.exceptions import OutboundError
 
-__all__ = ["ISSUES_QUERY", "USER_QUERY", "GraphQLRefused", "data_of", "issue_as_webhook"]
+__all__ = ["ISSUES_QUERY", "USER_QUERY", "GraphQLRefused", "data_of", "issue_as_webhook", "mutation_result"]
 
 ISSUES_QUERY = """
 query($accountId: Int!, $cursor: String) {
@@ -40,11 +40,12 @@ _WEBHOOK_KEYS = {
 
 
 class GraphQLRefused(OutboundError):
-    """NerdGraph answered 200 with `errors`: `reason` is its first error, for scope reports."""
+    """NerdGraph answered 200 with `errors`, at the top or in a mutation's payload:
+    `reason` is the first error, for scope reports."""
 
-    def __init__(self, host: str, error_class: str, reason: str) -> None:
-        # The exception text names the host and error class only.
-        super().__init__(f"POST {host} answered GraphQL error {error_class}")
+    def __init__(self, host: str, error_class: str, reason: str, operation: str = "GraphQL") -> None:
+        # The exception text names the host, operation and error class only.
+        super().__init__(f"POST {host} answered {operation} error {error_class}")
         self.reason = reason
 
 
@@ -58,6 +59,20 @@ def data_of(answer: Any, host: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise OutboundError(f"POST {host} answered without data")
     return data
+
+
+def mutation_result(data: Mapping[str, Any], mutation: str, host: str) -> Mapping[str, Any]:
+    """The payload of `mutation`, which reports its refusals in its own `errors` list."""
+    payload = data.get(mutation)
+    if not isinstance(payload, Mapping):
+        raise OutboundError(f"POST {host} answered {mutation} without a result")
+    errors = [error for error in payload.get("errors") or [] if isinstance(error, Mapping)]
+    if errors:
+        first = errors[0]
+        error_class = str(first.get("type") or first.get("__typename") or "ERROR")
+        reason = str(first.get("description") or first.get("details") or "")[:200]
+        raise GraphQLRefused(host, error_class, f"{error_class}: {reason}", operation=mutation)
+    return payload
 
 
 def issue_as_webhook(issue: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,12 +18,15 @@ from keep_providers.providers.newrelic.nerdgraph import (
     data_of,
     issue_as_webhook,
 )
+from keep_providers.providers.newrelic.setup_queries import DESTINATIONS_QUERY, WORKFLOWS_QUERY
+from keep_providers.providers.newrelic.webhook_setup import SETUP_NAME, WebhookInstaller
 
 __all__ = ["PROVIDER", "NewRelicProvider"]
 
 
 class NewRelicProvider(BaseProvider):
-    """New Relic: receives workflow webhooks (our template) and pulls open issues."""
+    """New Relic: receives workflow webhooks (our template), pulls open issues and
+    registers its own webhook (destination, channel, workflow)."""
 
     PROVIDER_TYPE: ClassVar[str] = "newrelic"
     PROVIDER_DISPLAY_NAME: ClassVar[str] = "New Relic"
@@ -36,6 +39,13 @@ class NewRelicProvider(BaseProvider):
             "ai.issues:read",
             "Read the account's issues (pull)",
             documentation_url="https://docs.newrelic.com/docs/alerts/incident-management/Issues-and-Incident-management-and-response/",
+        ),
+        ProviderScope(
+            "ai.workflows:read",
+            "Read notification destinations and workflows (setup_webhook; creating them also needs "
+            "a user allowed to manage workflows, which cannot be checked without creating one)",
+            mandatory=False,
+            documentation_url="https://docs.newrelic.com/docs/apis/nerdgraph/examples/nerdgraph-api-workflows/",
         ),
     )
 
@@ -71,15 +81,33 @@ class NewRelicProvider(BaseProvider):
             if not cursor:
                 return alerts
 
+    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> Mapping[str, Any]:
+        url = f"{keep_api_url.rstrip('/')}/api/alerts/event/{self.PROVIDER_TYPE}?provider_id={self.provider_id}"
+        installer = WebhookInstaller(self._graphql, self.http.base_url.host, self.settings.account_id)
+        return await installer.install(url, api_key)
+
     async def validate_scopes(self) -> dict[str, bool | str]:
         user = await self._check(USER_QUERY, {})
         if user is not True:
             # Without a valid key nothing else can be checked.
-            return {"user_key": user, "ai.issues:read": user}
+            return {scope.name: user for scope in self.PROVIDER_SCOPES}
+        account = self.settings.account_id
         return {
             "user_key": True,
-            "ai.issues:read": await self._check(ISSUES_QUERY, {"accountId": self.settings.account_id, "cursor": None}),
+            "ai.issues:read": await self._check(ISSUES_QUERY, {"accountId": account, "cursor": None}),
+            "ai.workflows:read": await self._check_all(
+                (DESTINATIONS_QUERY, {"accountId": account, "filters": {"name": SETUP_NAME}, "cursor": None}),
+                (WORKFLOWS_QUERY, {"accountId": account, "filters": {"name": SETUP_NAME}, "cursor": None}),
+            ),
         }
+
+    async def _check_all(self, *checks: tuple[str, Mapping[str, Any]]) -> bool | str:
+        """True when every query is answered, else why the first refused one was not."""
+        for query, variables in checks:
+            result = await self._check(query, variables)
+            if result is not True:
+                return result
+        return True
 
     async def _check(self, query: str, variables: Mapping[str, Any]) -> bool | str:
         try:

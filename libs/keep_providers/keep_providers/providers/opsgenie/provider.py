@@ -13,6 +13,15 @@ from keep_providers.exceptions import FormatterError, OutboundError, ProviderCon
 from keep_providers.models import AlertDto, ExternalIncident
 from keep_providers.providers.opsgenie.api import alert_from_api, incident_from_api
 from keep_providers.providers.opsgenie.formatter import format_opsgenie_webhook
+from keep_providers.providers.opsgenie.integration import (
+    API_KEY_HEADER,
+    FORWARDED_ACTIONS,
+    INTEGRATION_NAME,
+    INTEGRATIONS_PATH,
+    find_ours,
+    integration_body,
+    webhook_url,
+)
 
 __all__ = ["PROVIDER", "OpsgenieConfig", "OpsgenieProvider"]
 
@@ -35,14 +44,14 @@ class OpsgenieConfig(ProviderConfig):
     api_key: SecretStr | None = Field(
         default=None,
         description="Opsgenie API key (API integration or account key with read access), sent as GenieKey; "
-        "needed only to pull",
+        "needed only to pull, and with configuration access to set up the webhook",
     )
     region: Literal["us", "eu"] = Field(default="us", description="Opsgenie region of the account")
     api_url: HttpUrl | None = Field(default=None, description="API base URL, overriding the region's")
 
 
 class OpsgenieProvider(BaseIncidentProvider):
-    """Opsgenie: receives its Webhook integration; pulls open alerts and incidents."""
+    """Opsgenie: receives its Webhook integration (and sets it up); pulls open alerts and incidents."""
 
     PROVIDER_TYPE: ClassVar[str] = "opsgenie"
     PROVIDER_DISPLAY_NAME: ClassVar[str] = "Opsgenie"
@@ -60,6 +69,13 @@ class OpsgenieProvider(BaseIncidentProvider):
             description="List incidents (Standard or Enterprise plan)",
             mandatory=False,
             documentation_url="https://docs.opsgenie.com/docs/incident-api",
+        ),
+        ProviderScope(
+            name="configuration:write",
+            description="Create and update our Webhook integration (setup_webhook): an API key with "
+            "configuration access",
+            mandatory=False,
+            documentation_url="https://docs.opsgenie.com/docs/integration-api",
         ),
     )
 
@@ -117,6 +133,8 @@ class OpsgenieProvider(BaseIncidentProvider):
         return {
             "alerts:read": await self._check("/v2/alerts"),
             "incidents:read": await self._check("/v1/incidents"),
+            # Opsgenie refuses the Integration API, reads included, to keys without configuration access.
+            "configuration:write": await self._check(INTEGRATIONS_PATH),
         }
 
     async def _check(self, path: str) -> bool | str:
@@ -129,6 +147,35 @@ class OpsgenieProvider(BaseIncidentProvider):
         if response.is_success:
             return True
         return f"Opsgenie answered {response.status_code}: {_opsgenie_reason(response)}"
+
+    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> Mapping[str, Any]:
+        """Create our Webhook integration, or update it (new URL and key) when it exists."""
+        url = webhook_url(keep_api_url, self.provider_id)
+        body = integration_body(url, api_key)
+        integrations = f"{self.api_url}{INTEGRATIONS_PATH}"
+        listed = await self.request("GET", integrations, params={"type": "Webhook"}, headers=self._headers())
+        integration_id = find_ours(listed.json())
+        if integration_id is None:
+            created = await self.request("POST", integrations, json=body, headers=self._headers())
+            integration_id = _created_id(created)
+            action = "created"
+        else:
+            await self.request("PUT", f"{integrations}/{integration_id}", json=body, headers=self._headers())
+            action = "updated"
+        return {
+            "integration": INTEGRATION_NAME,
+            "integration_id": integration_id,
+            "action": action,
+            "webhook_url": url,
+            "api_key_sent_as": f"header {API_KEY_HEADER}",
+            "alert_actions": list(FORWARDED_ACTIONS),
+        }
+
+
+def _created_id(response: httpx.Response) -> str | None:
+    body = response.json()
+    data = body.get("data") if isinstance(body, Mapping) else None
+    return str(data["id"]) if isinstance(data, Mapping) and data.get("id") else None
 
 
 def _convert_all(records: list[Any], convert: Callable[[Any], T], label: str) -> list[T]:

@@ -13,7 +13,10 @@ class ZabbixConfig(ProviderConfig):
     zabbix_url: HttpUrl = Field(
         description="Zabbix frontend URL (e.g. https://zabbix.example.com); the API is its /api_jsonrpc.php"
     )
-    api_token: SecretStr = Field(description="API token (Users > API tokens) of a user allowed to read problems")
+    api_token: SecretStr = Field(
+        description="API token (Users > API tokens) of a user allowed to read problems; a Super admin's "
+        "to let setup_webhook create the media type"
+    )
     auth_in_body: bool = Field(
         default=False,
         description="Zabbix before 6.4: send the token as the request's `auth` field instead of an "

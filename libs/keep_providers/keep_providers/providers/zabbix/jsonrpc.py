@@ -27,6 +27,8 @@ class ZabbixApiError(OutboundError):
     """Zabbix answered the call with a JSON-RPC error object."""
 
     def __init__(self, method: str, host: str, error: Mapping[str, Any]) -> None:
+        self.method = method
+        self.host = host
         self.code = error.get("code")
         self.reason = " ".join(str(part) for part in (error.get("message"), error.get("data")) if part)
         super().__init__(f"{method} on {host} refused ({self.code}): {self.reason}", status_code=200)

@@ -10,6 +10,13 @@ from keep_providers.models import AlertDto
 from keep_providers.providers.zabbix.config import ZabbixConfig
 from keep_providers.providers.zabbix.formatter import format_zabbix_webhook
 from keep_providers.providers.zabbix.jsonrpc import ZabbixApiError, ZabbixRpc
+from keep_providers.providers.zabbix.mediatype import (
+    API_KEY_PARAMETER,
+    MEDIA_TYPE_NAME,
+    URL_PARAMETER,
+    mediatype_body,
+    webhook_url,
+)
 from keep_providers.providers.zabbix.problems import format_problem, hosts_by_event
 
 __all__ = ["PROVIDER", "ZabbixProvider"]
@@ -20,8 +27,8 @@ _DOCS = "https://www.zabbix.com/documentation/current/en/manual/api/reference"
 
 
 class ZabbixProvider(BaseProvider):
-    """Zabbix: receives its webhook media type (docs/providers/zabbix.md) and pulls open
-    problems over the JSON-RPC API."""
+    """Zabbix: receives its webhook media type (docs/providers/zabbix.md), creates that media
+    type, and pulls open problems over the JSON-RPC API."""
 
     PROVIDER_TYPE: ClassVar[str] = "zabbix"
     PROVIDER_DISPLAY_NAME: ClassVar[str] = "Zabbix"
@@ -40,6 +47,13 @@ class ZabbixProvider(BaseProvider):
             "Hosts show only where the user's role can read the host group",
             mandatory=False,
             documentation_url=f"{_DOCS}/event/get",
+        ),
+        ProviderScope(
+            name="mediatype.create",
+            description="Create and update the keep-aiops webhook media type (setup_webhook): a Super admin "
+            "user; checked by reading media type scripts, which only Super admins may (Zabbix 6.4.19+)",
+            mandatory=False,
+            documentation_url=f"{_DOCS}/mediatype/create",
         ),
     )
     # problem.get has no offset: pages follow each other by event id.
@@ -105,22 +119,64 @@ class ZabbixProvider(BaseProvider):
 
     async def validate_scopes(self) -> dict[str, bool | str]:
         rpc = self._rpc
-        probes = {
-            "problem.get": {"output": ["eventid"], "recent": False, "limit": 1},
-            "event.get": {"output": ["eventid"], "selectHosts": ["hostid"], "limit": 1},
+        # Scope -> the read-only call that proves it.
+        probes: dict[str, tuple[str, dict[str, Any]]] = {
+            "problem.get": ("problem.get", {"output": ["eventid"], "recent": False, "limit": 1}),
+            "event.get": ("event.get", {"output": ["eventid"], "selectHosts": ["hostid"], "limit": 1}),
+            "mediatype.create": (
+                "mediatype.get",
+                {"output": ["mediatypeid", "script"], "selectMessageTemplates": "extend", "limit": 1},
+            ),
         }
         results: dict[str, bool | str] = {}
-        for method, params in probes.items():
+        for scope, (method, params) in probes.items():
             try:
                 await rpc.call(method, params)
             except ZabbixApiError as exc:
-                results[method] = f"{'authentication failed' if exc.is_auth_failure else 'refused'}: {exc.reason}"
+                results[scope] = f"{'authentication failed' if exc.is_auth_failure else 'refused'}: {exc.reason}"
             except OutboundError as exc:
                 auth = exc.status_code in (401, 403)
-                results[method] = f"authentication failed: {exc}" if auth else str(exc)
+                results[scope] = f"authentication failed: {exc}" if auth else str(exc)
             else:
-                results[method] = True
+                results[scope] = True
         return results
+
+    async def setup_webhook(self, tenant_id: str, keep_api_url: str, api_key: str) -> Mapping[str, Any]:
+        """Create the keep-aiops webhook media type, or update it (new URL and key) when it
+        exists. Users and actions are left alone: see the module doc of `mediatype`."""
+        rpc = self._rpc
+        url = webhook_url(keep_api_url, self.provider_id)
+        body = mediatype_body(url, api_key)
+        try:
+            found = await rpc.call("mediatype.get", {"output": ["mediatypeid"], "filter": {"name": MEDIA_TYPE_NAME}})
+            existing = [str(m["mediatypeid"]) for m in found if isinstance(m, Mapping) and m.get("mediatypeid")]
+            if existing:
+                await rpc.call("mediatype.update", {"mediatypeid": existing[0], **body})
+                mediatype_id, action = existing[0], "updated"
+            else:
+                created = await rpc.call("mediatype.create", body)
+                mediatype_id, action = str(created["mediatypeids"][0]), "created"
+        except ZabbixApiError as exc:
+            raise _without_secret(exc, api_key) from None
+        except (KeyError, IndexError, TypeError) as exc:
+            raise OutboundError(f"Zabbix answered an unexpected media type result: {type(exc).__name__}") from None
+        return {
+            "media_type": MEDIA_TYPE_NAME,
+            "mediatype_id": mediatype_id,
+            "action": action,
+            "webhook_url": url,
+            "api_key_sent_as": f"header X-API-KEY (media type parameter {API_KEY_PARAMETER})",
+            "url_parameter": URL_PARAMETER,
+            "next_steps": "attach the media type to a user (Users > Media) and send it from a trigger action's "
+            "operations, recovery and update operations",
+        }
+
+
+def _without_secret(exc: ZabbixApiError, secret: str) -> ZabbixApiError:
+    # Zabbix validation errors may quote a parameter they refused: never let it be the key.
+    if secret and secret in exc.reason:
+        return ZabbixApiError(exc.method, exc.host, {"code": exc.code, "message": "(a refused value withheld)"})
+    return exc
 
 
 PROVIDER = ZabbixProvider
