@@ -22,6 +22,8 @@ from keep_providers.providers.azuremonitor.provider import AzureMonitorProvider
 
 FIRING = json.loads((Path(__file__).parent / "payloads" / "firing.json").read_text())
 ALERT_ID = FIRING["data"]["essentials"]["alertId"]
+# ARM ids are case-insensitive: the fingerprint is the id lowercased (pulled copies match).
+FINGERPRINT = ALERT_ID.lower()
 
 
 def firing() -> dict[str, Any]:
@@ -45,7 +47,7 @@ def test_firing_metric_alert_maps_every_field() -> None:
     assert alert.name == "checkout-vm-cpu-high"
     assert alert.status is AlertStatus.FIRING
     assert alert.severity is AlertSeverity.HIGH
-    assert alert.fingerprint == ALERT_ID
+    assert alert.fingerprint == FINGERPRINT
     assert alert.id == ALERT_ID
     assert alert.firingStartTime == datetime(2026, 11, 28, 13, 5, 24, 371321, tzinfo=UTC)
     assert alert.environment == "production"
@@ -80,7 +82,7 @@ def test_resolved_keeps_fingerprint_and_changes_status() -> None:
     [ended] = AzureMonitorProvider.format_alerts(resolved(), {})
     assert ended.status is AlertStatus.RESOLVED
     assert fired.status is AlertStatus.FIRING
-    assert ended.fingerprint == fired.fingerprint == ALERT_ID
+    assert ended.fingerprint == fired.fingerprint == FINGERPRINT
     assert ended.model_dump()["resolvedDateTime"] == "2026-11-28T13:20:00.1234567Z"
 
 
@@ -106,7 +108,7 @@ def test_two_alerts_of_the_same_rule_get_different_fingerprints() -> None:
 def test_several_bodies_in_one_list() -> None:
     alerts = AzureMonitorProvider.format_alerts([firing(), with_alert_id(resolved(), "/alerts/2")], {})
     assert [(a.fingerprint, a.status) for a in alerts] == [
-        (ALERT_ID, AlertStatus.FIRING),
+        (FINGERPRINT, AlertStatus.FIRING),
         ("/alerts/2", AlertStatus.RESOLVED),
     ]
 
@@ -160,7 +162,7 @@ def test_legacy_schema_is_refused_with_a_hint() -> None:
 def test_one_bad_entry_costs_only_itself() -> None:
     with pytest.raises(PartialFormatError) as caught:
         AzureMonitorProvider.format_alerts([firing(), {"schemaId": "other"}], {}, provider_id="az-1")
-    assert [a.fingerprint for a in caught.value.alerts] == [ALERT_ID]
+    assert [a.fingerprint for a in caught.value.alerts] == [FINGERPRINT]
     assert caught.value.alerts[0].providerType == "azuremonitor"
     assert "alerts[1]" in caught.value.problems[0]
 

@@ -2,7 +2,7 @@
 
 Azure sends one alert per request: `data.essentials` is the same for every signal type,
 `data.alertContext` depends on it and is kept whole. The alert id stays the same from
-Fired to Resolved, so it is the fingerprint.
+Fired to Resolved, so it is the fingerprint (see `alert_fingerprint`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from keep_providers.exceptions import FormatterError
 from keep_providers.formatting import build_alert, format_one_or_many, lookup, string_map, text
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
-__all__ = ["COMMON_SCHEMA_ID", "SEVERITY_MAP", "STATUS_MAP", "format_azure_monitor_webhook"]
+__all__ = [
+    "COMMON_SCHEMA_ID",
+    "SEVERITY_MAP",
+    "STATUS_MAP",
+    "alert_fingerprint",
+    "format_azure_monitor_webhook",
+    "portal_url",
+    "resource_labels",
+]
 
 COMMON_SCHEMA_ID = "azureMonitorCommonAlertSchema"
 
@@ -36,7 +44,19 @@ STATUS_MAP: Mapping[str, AlertStatus] = {
 _PORTAL_ALERT_URL = "https://portal.azure.com/#blade/Microsoft_Azure_Monitoring/AlertDetailsTemplateBlade/alertId/{}"
 
 
-def _resource_labels(target_id: str) -> dict[str, str]:
+def alert_fingerprint(alert_id: str) -> str:
+    """The fingerprint of an alert, pushed (`essentials.alertId`) or pulled (the Alerts
+    Management resource `id`): both are the same ARM id, and ARM ids are case-insensitive
+    (Azure is known to change the case of segments such as `resourceGroups`), so it is
+    compared lowercased."""
+    return alert_id.strip().lower()
+
+
+def portal_url(alert_id: str) -> str:
+    return _PORTAL_ALERT_URL.format(quote(alert_id, safe=""))
+
+
+def resource_labels(target_id: str) -> dict[str, str]:
     """Subscription, resource group, type and name out of an ARM resource id
     (`/subscriptions/<s>/resourceGroups/<g>/providers/<namespace>/<type>/<name>`)."""
     parts = [part for part in target_id.split("/") if part]
@@ -73,7 +93,7 @@ def _format_one(body: Any) -> AlertDto:
     custom = string_map(data.get("customProperties"))
     severity_text = text(essentials.get("severity"))
     labels = {
-        **(_resource_labels(targets[0]) if targets else {}),
+        **(resource_labels(targets[0]) if targets else {}),
         **{
             key: value
             for key, value in {
@@ -98,9 +118,9 @@ def _format_one(body: Any) -> AlertDto:
         service=labels.get("resourceName") or (configuration_items[0] if configuration_items else None),
         message=text(essentials.get("description")) or name,
         description=text(essentials.get("description")),
-        url=_PORTAL_ALERT_URL.format(quote(alert_id, safe="")),
+        url=portal_url(alert_id),
         labels=labels,
-        fingerprint=alert_id,
+        fingerprint=alert_fingerprint(alert_id),
         source=["azuremonitor"],
         alertTargetIDs=targets or None,
         configurationItems=configuration_items or None,

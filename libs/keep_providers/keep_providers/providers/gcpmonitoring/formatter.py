@@ -14,7 +14,15 @@ from keep_providers.exceptions import FormatterError
 from keep_providers.formatting import build_alert, format_one_or_many, lookup, string_map, text
 from keep_providers.models import AlertDto, AlertSeverity, AlertStatus
 
-__all__ = ["SEVERITY_MAP", "STATUS_MAP", "format_gcp_monitoring_webhook"]
+__all__ = [
+    "SEVERITY_MAP",
+    "STATUS_MAP",
+    "format_gcp_monitoring_webhook",
+    "object_field",
+    "policy_severity",
+    "prefixed",
+    "service_of",
+]
 
 SEVERITY_MAP: Mapping[str, AlertSeverity] = {
     "critical": AlertSeverity.CRITICAL,
@@ -32,21 +40,31 @@ STATUS_MAP: Mapping[str, AlertStatus] = {
 _SERVICE_LABELS = ("service_name", "function_name", "module_id", "container_name", "instance_id")
 
 
-def _severity(incident: Mapping[str, Any], user_labels: Mapping[str, str]) -> AlertSeverity:
+# How the webhook ("No severity") and the Alerts API ("SEVERITY_UNSPECIFIED") say none was set.
+_NO_SEVERITY = frozenset({"no severity", "severity_unspecified"})
+
+
+def policy_severity(declared: Any, user_labels: Mapping[str, str]) -> AlertSeverity:
     # Policies older than the severity field often carried it as a user label.
-    declared = text(incident.get("severity"))
-    if declared is not None and declared.strip().lower() != "no severity":
-        return lookup(SEVERITY_MAP, declared, AlertSeverity.INFO)
+    declared_text = text(declared)
+    if declared_text is not None and declared_text.strip().lower() not in _NO_SEVERITY:
+        return lookup(SEVERITY_MAP, declared_text, AlertSeverity.INFO)
     return lookup(SEVERITY_MAP, user_labels.get("severity"), AlertSeverity.INFO)
 
 
-def _object(value: Any) -> Mapping[str, Any]:
+def object_field(value: Any) -> Mapping[str, Any]:
     """A nested object of the incident; anything else reads as empty."""
     return value if isinstance(value, Mapping) else {}
 
 
-def _prefixed(prefix: str, labels: Mapping[str, str]) -> dict[str, str]:
+def prefixed(prefix: str, labels: Mapping[str, str]) -> dict[str, str]:
     return {f"{prefix}.{key}": value for key, value in labels.items()}
+
+
+def service_of(user_labels: Mapping[str, str], resource_labels: Mapping[str, str]) -> str | None:
+    return user_labels.get("service") or next(
+        (resource_labels[key] for key in _SERVICE_LABELS if resource_labels.get(key)), None
+    )
 
 
 def _format_one(body: Any) -> AlertDto:
@@ -58,16 +76,16 @@ def _format_one(body: Any) -> AlertDto:
     incident_id = text(incident.get("incident_id"))
     if incident_id is None:
         raise FormatterError("incident.incident_id is missing")
-    resource = _object(incident.get("resource"))
-    metric = _object(incident.get("metric"))
-    metadata = _object(incident.get("metadata"))
-    documentation = _object(incident.get("documentation"))
+    resource = object_field(incident.get("resource"))
+    metric = object_field(incident.get("metric"))
+    metadata = object_field(incident.get("metadata"))
+    documentation = object_field(incident.get("documentation"))
     resource_labels = string_map(resource.get("labels"))
     user_labels = {**string_map(incident.get("policy_user_labels")), **string_map(metadata.get("user_labels"))}
     labels = {
-        **_prefixed("resource", resource_labels),
-        **_prefixed("metric", string_map(metric.get("labels"))),
-        **_prefixed("system", string_map(metadata.get("system_labels"))),
+        **prefixed("resource", resource_labels),
+        **prefixed("metric", string_map(metric.get("labels"))),
+        **prefixed("system", string_map(metadata.get("system_labels"))),
         **user_labels,
     }
     for key, value in (
@@ -80,16 +98,14 @@ def _format_one(body: Any) -> AlertDto:
             labels[key] = value
     if (severity_text := text(incident.get("severity"))) is not None:
         labels.setdefault("severity", severity_text)
-    service = user_labels.get("service") or next(
-        (resource_labels[key] for key in _SERVICE_LABELS if resource_labels.get(key)), None
-    )
+    service = service_of(user_labels, resource_labels)
     state = text(incident.get("state"))
     return build_alert(
         id=incident_id,
         name=text(incident.get("policy_name")) or text(incident.get("condition_name")) or incident_id,
         # An unknown state is most likely a new kind of open one; the original stays in `state`.
         status=lookup(STATUS_MAP, state, AlertStatus.FIRING),
-        severity=_severity(incident, user_labels),
+        severity=policy_severity(incident.get("severity"), user_labels),
         firingStartTime=incident.get("started_at"),
         startedAt=incident.get("started_at"),
         environment=user_labels.get("environment") or user_labels.get("env"),
