@@ -12,7 +12,7 @@ import httpx
 
 from keep_providers.exceptions import OutboundError
 
-__all__ = ["Fetch", "TokenCache"]
+__all__ = ["Fetch", "TokenCache", "json_with_token"]
 
 # A token is renewed this long (at most a tenth of its lifetime) before it expires, so
 # no call carries one that expires on the way.
@@ -56,3 +56,25 @@ def _parse(response: httpx.Response) -> tuple[str, float]:
     if not isinstance(token, str) or not token:
         raise OutboundError(f"token endpoint {response.url.host} answered an empty access_token")
     return token, lifetime
+
+
+Send = Callable[..., Awaitable[httpx.Response]]
+
+
+async def json_with_token(send: Send, tokens: TokenCache, method: str, url: str, **kwargs: Any) -> Any:
+    """One call with the cached bearer token (`send` is the provider's `request`); its JSON body."""
+    headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {await tokens.token()}"}
+    try:
+        response = await send(method, url, headers=headers, **kwargs)
+    except OutboundError as exc:
+        if exc.status_code == 401:
+            # Revoked or expired early: the next call asks for a new one.
+            tokens.forget()
+        raise
+    try:
+        return response.json()
+    except ValueError:
+        raise OutboundError(
+            f"{method} {response.url.host} answered {response.status_code} without JSON",
+            status_code=response.status_code,
+        ) from None

@@ -20,6 +20,7 @@ __all__ = [
     "SEVERITY_MAP",
     "STATUS_MAP",
     "alert_fingerprint",
+    "essential_labels",
     "format_azure_monitor_webhook",
     "portal_url",
     "resource_labels",
@@ -73,6 +74,22 @@ def resource_labels(target_id: str) -> dict[str, str]:
     return labels
 
 
+def essential_labels(
+    target: str | None, severity: str | None, essentials: Mapping[str, Any], *, monitoring_service_key: str
+) -> dict[str, str]:
+    """Labels from an alert's essentials; the webhook and the Alerts Management API name
+    the monitoring service differently (`monitoringService`, `monitorService`)."""
+    named = {
+        "severity": severity,
+        "signalType": text(essentials.get("signalType")),
+        "monitoringService": text(essentials.get(monitoring_service_key)),
+    }
+    return {
+        **(resource_labels(target) if target else {}),
+        **{key: value for key, value in named.items() if value},
+    }
+
+
 def _format_one(body: Any) -> AlertDto:
     if not isinstance(body, Mapping):
         raise FormatterError("an Azure Monitor alert is a JSON object")
@@ -93,16 +110,9 @@ def _format_one(body: Any) -> AlertDto:
     custom = string_map(data.get("customProperties"))
     severity_text = text(essentials.get("severity"))
     labels = {
-        **(resource_labels(targets[0]) if targets else {}),
-        **{
-            key: value
-            for key, value in {
-                "severity": severity_text,
-                "signalType": text(essentials.get("signalType")),
-                "monitoringService": text(essentials.get("monitoringService")),
-            }.items()
-            if value
-        },
+        **essential_labels(
+            targets[0] if targets else None, severity_text, essentials, monitoring_service_key="monitoringService"
+        ),
         **custom,
     }
     name = text(essentials.get("alertRule")) or alert_id

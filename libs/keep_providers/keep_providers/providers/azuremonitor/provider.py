@@ -10,7 +10,7 @@ import httpx
 from keep_providers.base import BaseProvider, ProviderConfig, ProviderScope
 from keep_providers.exceptions import OutboundError, PartialFormatError, ProviderConfigError
 from keep_providers.models import AlertDto
-from keep_providers.oauth import TokenCache
+from keep_providers.oauth import TokenCache, json_with_token
 from keep_providers.providers.azuremonitor.config import AzureMonitorConfig
 from keep_providers.providers.azuremonitor.formatter import format_azure_monitor_webhook
 from keep_providers.providers.azuremonitor.pulled import format_pulled_alerts, read_page
@@ -106,21 +106,7 @@ class AzureMonitorProvider(BaseProvider):
 
     async def _arm(self, method: str, url: str, **kwargs: Any) -> Any:
         """One Resource Manager call; its JSON body."""
-        headers = {"Authorization": f"Bearer {await self._tokens.token()}"}
-        try:
-            response = await self.request(method, url, headers=headers, **kwargs)
-        except OutboundError as exc:
-            if exc.status_code == 401:
-                # Revoked or expired early: the next call asks for a new one.
-                self._tokens.forget()
-            raise
-        try:
-            return response.json()
-        except ValueError:
-            raise OutboundError(
-                f"{method} {response.url.host} answered {response.status_code} without JSON",
-                status_code=response.status_code,
-            ) from None
+        return await json_with_token(self.request, self._tokens, method, url, **kwargs)
 
     @property
     def _subscription_url(self) -> str:

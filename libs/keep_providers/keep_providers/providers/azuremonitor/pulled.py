@@ -20,8 +20,8 @@ from keep_providers.providers.azuremonitor.formatter import (
     SEVERITY_MAP,
     STATUS_MAP,
     alert_fingerprint,
+    essential_labels,
     portal_url,
-    resource_labels,
 )
 
 __all__ = ["ALERT_STATE_MAP", "format_pulled_alerts", "read_page"]
@@ -60,18 +60,7 @@ def _format_one(alert: Any) -> AlertDto:
         raise FormatterError("alert has no properties.essentials")
     target = text(essentials.get("targetResource"))
     severity_text = text(essentials.get("severity"))
-    labels = {
-        **(resource_labels(target) if target else {}),
-        **{
-            key: value
-            for key, value in {
-                "severity": severity_text,
-                "signalType": text(essentials.get("signalType")),
-                "monitoringService": text(essentials.get("monitorService")),
-            }.items()
-            if value
-        },
-    }
+    labels = essential_labels(target, severity_text, essentials, monitoring_service_key="monitorService")
     name = _rule_name(alert, essentials) or alert_id
     description = text(essentials.get("description"))
     return build_alert(

@@ -10,7 +10,7 @@ import httpx
 from keep_providers.base import BaseProvider, ProviderConfig, ProviderScope
 from keep_providers.exceptions import OutboundError, PartialFormatError, ProviderConfigError
 from keep_providers.models import AlertDto
-from keep_providers.oauth import TokenCache
+from keep_providers.oauth import TokenCache, json_with_token
 from keep_providers.providers.gcpmonitoring.auth import (
     JWT_BEARER_GRANT,
     MONITORING_READ_SCOPE,
@@ -89,21 +89,7 @@ class GcpMonitoringProvider(BaseProvider):
 
     async def _list_page(self, params: Mapping[str, str]) -> Any:
         url = f"{self.settings.monitoring_url}/v3/projects/{quote(self._project or '', safe='')}/alerts"
-        headers = {"Authorization": f"Bearer {await self._tokens.token()}"}
-        try:
-            response = await self.request("GET", url, params=params, headers=headers)
-        except OutboundError as exc:
-            if exc.status_code == 401:
-                # Revoked or expired early: the next call asks for a new one.
-                self._tokens.forget()
-            raise
-        try:
-            return response.json()
-        except ValueError:
-            raise OutboundError(
-                f"GET {response.url.host} answered {response.status_code} without JSON",
-                status_code=response.status_code,
-            ) from None
+        return await json_with_token(self.request, self._tokens, "GET", url, params=params)
 
     # --- pull ----------------------------------------------------------------------
 
