@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from keep_providers import BaseProvider, ProviderConfig
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
@@ -214,6 +215,8 @@ class InstanceCache:
         self._store = store
         self._ttl = ttl_seconds
         self._entries: dict[tuple[str, str], tuple[float, ProviderInstance | None]] = {}
+        # Parsed once per config version: parsing validates, which a mapping's templates make costly.
+        self._parsed: dict[str, tuple[str, ProviderConfig]] = {}
 
     async def get(self, tenant_id: str, provider_id: str) -> ProviderInstance | None:
         key = (tenant_id, provider_id)
@@ -227,5 +230,16 @@ class InstanceCache:
         self._entries[key] = (now, instance)
         return instance
 
+    def parsed_config(self, instance: ProviderInstance, cls: type[BaseProvider]) -> ProviderConfig:
+        """The instance's config as its provider's model; ProviderConfigError when it no longer fits."""
+        parsed = self._parsed.get(instance.id)
+        if parsed is None or parsed[0] != instance.cache_version:
+            if len(self._parsed) >= self.MAX_ENTRIES:
+                self._parsed.clear()
+            parsed = (instance.cache_version, cls.parse_config(instance.config))
+            self._parsed[instance.id] = parsed
+        return parsed[1]
+
     def forget(self, tenant_id: str, provider_id: str) -> None:
         self._entries.pop((tenant_id, provider_id), None)
+        self._parsed.pop(provider_id, None)

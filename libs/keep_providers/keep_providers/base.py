@@ -7,6 +7,7 @@ there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -118,14 +119,12 @@ class BaseProvider:
         config: Mapping[str, Any] | ProviderConfig,
         *,
         retry: RetryPolicy = DEFAULT_RETRY,
-        http: httpx.AsyncClient | None = None,
     ) -> None:
         self.provider_id = provider_id
         self.config = config if isinstance(config, ProviderConfig) else self.parse_config(config)
         # How outbound calls of this instance are retried.
         self.retry = retry
-        self._http = http
-        self._owns_http = http is None
+        self._http: httpx.AsyncClient | None = None
         self.validate_config()
 
     @classmethod
@@ -157,12 +156,14 @@ class BaseProvider:
 
     async def dispose(self) -> None:
         """Release what the instance holds (clients, sessions)."""
-        if self._http is not None and self._owns_http:
+        if self._http is not None:
             await self._http.aclose()
         self._http = None
 
     @classmethod
+    @functools.cache
     def capabilities(cls) -> frozenset[str]:
+        # Per class, computed once: the normalizer asks for every event.
         return frozenset(
             capability
             for capability, methods in _CAPABILITY_METHODS.items()

@@ -52,8 +52,6 @@ class InstanceConfigs:
     def __init__(self, factory: ProvidersFactory, store: ProviderInstanceStore, ttl_seconds: float) -> None:
         self._factory = factory
         self._cache = InstanceCache(store, ttl_seconds=ttl_seconds)
-        # Parsed once per config version: parsing validates, which a mapping's templates make costly.
-        self._parsed: dict[str, tuple[str, ProviderConfig]] = {}
 
     async def for_event(self, raw: RawEvent) -> ProviderConfig | None:
         cls = self._factory.get_class(raw.provider_type)
@@ -65,11 +63,7 @@ class InstanceConfigs:
             raise ProviderError(str(exc)) from None
         if instance is None or instance.provider_type != raw.provider_type:
             return None
-        parsed = self._parsed.get(instance.id)
-        if parsed is None or parsed[0] != instance.cache_version:
-            parsed = (instance.cache_version, cls.parse_config(instance.config))
-            self._parsed[instance.id] = parsed
-        return parsed[1]
+        return self._cache.parsed_config(instance, cls)
 
 
 def register_agents(

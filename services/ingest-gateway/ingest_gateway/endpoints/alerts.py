@@ -57,7 +57,7 @@ async def _verify(request: Request, provider_type: str, body: bytes) -> str | No
         if instance.provider_type != provider_type:
             raise HTTPException(400, f"provider {provider_id!r} is a {instance.provider_type} provider")
         try:
-            config = cls.parse_config(instance.config)
+            config = cache.parsed_config(instance, cls)
         except ProviderConfigError as exc:
             raise HTTPException(409, f"installed provider cannot be used: {exc}") from None
     webhook = InboundWebhook(body=body, headers=dict(request.headers), query=dict(request.query_params))

@@ -16,14 +16,15 @@ from keep_providers import (
     WebhookSetup,
 )
 from keep_providers.config import HttpUrl
-from keep_providers.exceptions import FormatterError, OutboundError, WebhookAuthError
+from keep_providers.exceptions import FormatterError, OutboundError
 from keep_providers.formatting import build_alert, format_each, lookup
-from keep_providers.webhooks import InboundWebhook, hmac_digest, signatures_match
+from keep_providers.webhooks import InboundWebhook, hmac_digest, require_signature
 from pydantic import Field, SecretStr
 
 STATES = {"open": AlertStatus.FIRING, "closed": AlertStatus.RESOLVED, "acked": AlertStatus.ACKNOWLEDGED}
 PRIORITIES = {"p1": AlertSeverity.CRITICAL, "p2": AlertSeverity.HIGH, "p3": AlertSeverity.WARNING}
 SIGNATURE_HEADER = "X-Acme-Signature"
+SIGNATURE_FORM = f"{SIGNATURE_HEADER}: hex HMAC-SHA256 of the body"
 
 
 class AcmeConfig(ProviderConfig):
@@ -51,7 +52,7 @@ class AcmeProvider(BaseProvider):
         ProviderScope("alerts:read", "Read alerts"),
         ProviderScope("webhooks:write", "Register webhooks", mandatory=False),
     )
-    WEBHOOK_SIGNATURE: ClassVar[str | None] = f"{SIGNATURE_HEADER}: hex HMAC-SHA256 of the body"
+    WEBHOOK_SIGNATURE: ClassVar[str | None] = SIGNATURE_FORM
     PULL_INTERVAL_SECONDS: ClassVar[float] = 30.0
 
     @property
@@ -72,10 +73,8 @@ class AcmeProvider(BaseProvider):
     async def verify_webhook(cls, webhook: InboundWebhook, config: ProviderConfig | None) -> None:
         if not isinstance(config, AcmeConfig) or config.signing_secret is None:
             return
-        received = webhook.header(SIGNATURE_HEADER)
         expected = hmac_digest(config.signing_secret.get_secret_value(), webhook.body)
-        if received is None or not signatures_match(expected, received):
-            raise WebhookAuthError(f"expected {cls.WEBHOOK_SIGNATURE}")
+        require_signature(webhook, SIGNATURE_HEADER, expected, description=SIGNATURE_FORM)
 
     async def validate_scopes(self) -> dict[str, bool | str]:
         try:
